@@ -1,0 +1,1 @@
+"""Benchmarks: one command each, measured on the corpora in ``../shared/corpus``."""

@@ -1,0 +1,230 @@
+"""Extraction quality and speed: govnews's generic extractor against trafilatura, htmldate and GNE.
+
+    python -m benchmarks.quality [--datasets article-benchmark,cwced-zh] [--tools govnews,trafilatura]
+                                 [--json]
+
+Every dataset in ``../shared/corpus`` is read into memory first; then each tool runs over the same
+pages in this one process and is timed around its extraction call only. Scores follow the corpus
+READMEs (see ``benchmarks/scoring.py``). The anchors are imported lazily: they are a ``bench`` extra,
+never a dependency of the extractor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks import scoring
+from benchmarks.corpus import CORPUS_DIR, Page, available, load
+from benchmarks.scoring import Prediction
+
+TOOLS = ("govnews", "trafilatura", "htmldate", "gne")
+
+#: Which tools have something to say on each dataset (htmldate only finds dates).
+DATASET_TOOLS = {
+    "article-benchmark": ("govnews", "trafilatura", "gne"),
+    "trafilatura-eval": ("govnews", "trafilatura", "gne"),
+    "htmldate-eval": ("govnews", "trafilatura", "htmldate", "gne"),
+    "daniel-zh": ("govnews", "trafilatura", "gne"),
+    "cwced-zh": ("govnews", "trafilatura", "htmldate", "gne"),
+    "fundus-parser-tests": ("govnews", "trafilatura", "htmldate", "gne"),
+}
+
+Extract = Callable[[Page], Prediction]
+
+
+def _govnews() -> Extract:
+    from crawler.parsers.generic import parse_article
+
+    def run(page: Page) -> Prediction:
+        article = parse_article(page.html, page.url or "")
+        images = [{"src": i.src, "caption": i.caption, "alt": i.alt} for i in article.images]
+        return Prediction(article.body, article.headline, article.published_at, images)
+
+    return run
+
+
+def _trafilatura() -> Extract:
+    import trafilatura
+
+    def run(page: Page) -> Prediction:
+        doc = trafilatura.bare_extraction(
+            page.html, url=page.url, include_comments=False, with_metadata=True
+        )
+        if doc is None:
+            return Prediction()
+        return Prediction(doc.text, doc.title, doc.date)
+
+    return run
+
+
+def _htmldate() -> Extract:
+    from htmldate import find_date
+
+    def run(page: Page) -> Prediction:
+        return Prediction(date=find_date(page.html, url=page.url))
+
+    return run
+
+
+def _gne() -> Extract:
+    from gne import GeneralNewsExtractor
+
+    from crawler.extract.html import decode_html
+
+    extractor = GeneralNewsExtractor()
+
+    def run(page: Page) -> Prediction:
+        try:
+            result = extractor.extract(decode_html(page.html))
+        except Exception:  # GNE raises on pages it cannot handle; count it as no answer
+            return Prediction()
+        date = result.get("publish_time") or None
+        return Prediction(result.get("content"), result.get("title"), date)
+
+    return run
+
+
+FACTORIES: dict[str, Callable[[], Extract]] = {
+    "govnews": _govnews,
+    "trafilatura": _trafilatura,
+    "htmldate": _htmldate,
+    "gne": _gne,
+}
+
+
+def _normalise_date(value: str | None) -> str | None:
+    """Anchors answer in assorted formats; reduce to an ISO prefix the scorers compare."""
+    if not value:
+        return None
+    from crawler.extract.dates import parse_date_text
+
+    return parse_date_text(str(value))
+
+
+def score(name: str, pages: list[Page], preds: list[Prediction]) -> dict[str, float]:
+    labels = [p.label for p in pages]
+    bodies = [p.body for p in preds]
+    titles = [p.title for p in preds]
+    dates = [_normalise_date(p.date) for p in preds]
+    has_body = any(b is not None for b in bodies)
+    out: dict[str, float] = {}
+    if name in ("article-benchmark", "fundus-parser-tests") and has_body:
+        body = scoring.shingle_f1([lab.get("body") or "" for lab in labels], bodies)
+        out.update({"body P": body["P"], "body R": body["R"], "body F1": body["F1"]})
+    if name == "trafilatura-eval" and has_body:
+        snip = scoring.snippet_f1(
+            [lab["with"] for lab in labels], [lab["without"] for lab in labels], bodies
+        )
+        out.update({"snippet P": snip["P"], "snippet R": snip["R"], "snippet F1": snip["F1"]})
+    if name in ("daniel-zh", "cwced-zh") and has_body:
+        chars = scoring.char_f1([lab.get("body") or "" for lab in labels], bodies)
+        out.update({"char P": chars["P"], "char R": chars["R"], "char F1": chars["F1"]})
+    if name in ("trafilatura-eval", "daniel-zh", "fundus-parser-tests") and any(titles):
+        out["title"] = scoring.title_accuracy([lab.get("title") for lab in labels], titles)
+    if name in ("htmldate-eval", "cwced-zh", "trafilatura-eval", "fundus-parser-tests") and any(
+        dates
+    ):
+        days = scoring.day_accuracy([lab.get("date") for lab in labels], dates)
+        out.update({"day acc": days["acc"], "day answered": days["answered"]})
+    if name == "fundus-parser-tests" and any(p.images is not None for p in preds):
+        imgs = scoring.image_text_matched([lab.get("images") for lab in labels],
+                                          [p.images for p in preds])
+        out.update({"captions": imgs["caption"], "alt": imgs["alt"], "images": imgs["images"]})
+    return out
+
+
+def run_tool(extract: Extract, pages: list[Page]) -> tuple[list[Prediction], float]:
+    preds = []
+    elapsed = 0.0
+    for page in pages:
+        start = time.perf_counter()
+        pred = extract(page)
+        elapsed += time.perf_counter() - start
+        preds.append(pred)
+    return preds, len(pages) / elapsed if elapsed else 0.0
+
+
+def run(datasets: list[str], tools: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    extractors: dict[str, Extract] = {}
+    for name in datasets:
+        pages = load(name)
+        results[name] = {"pages": len(pages), "tools": {}}
+        for tool in DATASET_TOOLS[name]:
+            if tool not in tools:
+                continue
+            if tool not in extractors:
+                try:
+                    extractors[tool] = FACTORIES[tool]()
+                except ImportError as exc:
+                    print(f"skipping {tool}: {exc}", file=sys.stderr)
+                    tools = [t for t in tools if t != tool]
+                    continue
+            preds, speed = run_tool(extractors[tool], pages)
+            results[name]["tools"][tool] = {**score(name, pages, preds), "pages/s": speed}
+    return results
+
+
+def format_table(name: str, result: dict[str, Any]) -> str:
+    tools = result["tools"]
+    columns: list[str] = []
+    for scores in tools.values():
+        columns += [c for c in scores if c not in columns and c != "pages/s"]
+    columns.append("pages/s")
+    header = ["tool", *columns]
+    rows = [header]
+    for tool, scores in tools.items():
+        cells = [tool]
+        for col in columns:
+            value = scores.get(col)
+            if value is None:
+                cells.append("–")
+            elif col == "pages/s":
+                cells.append(f"{value:.0f}")
+            else:
+                cells.append(f"{value:.3f}")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [f"## {name} ({result['pages']} pages)"]
+    for i, row in enumerate(rows):
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if i == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if "govnews" in tools and "trafilatura" in tools and tools["trafilatura"]["pages/s"]:
+        ratio = tools["govnews"]["pages/s"] / tools["trafilatura"]["pages/s"]
+        lines.append(f"govnews speed = {ratio:.1f}x trafilatura")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", help="comma-separated subset of: " + ", ".join(DATASET_TOOLS))
+    parser.add_argument("--tools", help="comma-separated subset of: " + ", ".join(TOOLS))
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    present = available()
+    if not present:
+        print(f"no corpus at {CORPUS_DIR}; nothing to benchmark", file=sys.stderr)
+        return 0
+    datasets = args.datasets.split(",") if args.datasets else present
+    unknown = [d for d in datasets if d not in present]
+    if unknown:
+        parser.error(f"datasets not found: {', '.join(unknown)}")
+    tools = args.tools.split(",") if args.tools else list(TOOLS)
+    warnings.filterwarnings("ignore")
+    results = run(datasets, tools)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print("\n\n".join(format_table(name, result) for name, result in results.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

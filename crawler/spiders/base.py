@@ -1,0 +1,124 @@
+"""NewsSpider: list pages in, articles out.
+
+A site spider says which URLs are articles (``article_url_re``), which are list pages worth
+following (``list_url_re``) and which parser reads its articles; the flow is the same for all:
+start pages -> links -> article pages -> :class:`~crawler.items.Article` items.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from w3lib.url import url_query_cleaner
+
+from crawler.items import Article
+from crawler.parsers import ParseError, parse_with_fallback
+
+logger = logging.getLogger(__name__)
+
+_SCHEMES = ("http://", "https://")
+
+
+class NewsSpider(scrapy.Spider):
+    """Base spider of a government news site.
+
+    Arguments (``-a NAME=VALUE``):
+
+    ``start_url``
+        One URL or several separated by commas, replacing :attr:`start_urls`. An article URL is
+        parsed as an article; any other URL as a list page whose article links (and
+        pagination) are followed.
+    """
+
+    #: Article pages of the site, matched against the absolute URL.
+    article_url_re: ClassVar[re.Pattern[str]]
+    #: List pages to follow from other list pages (pagination, sections); None follows none.
+    list_url_re: ClassVar[re.Pattern[str] | None] = None
+    #: IANA time zone of the dates the site prints without an offset.
+    timezone: ClassVar[str] = "Asia/Shanghai"
+    #: ``parse_article(html, url) -> Article`` of the site.
+    parser: ClassVar[Callable[[str, str], Article] | None] = None
+
+    def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if start_url:
+            self.start_urls = [u.strip() for u in start_url.split(",") if u.strip()]
+
+    @classmethod
+    def is_article_url(cls, url: str) -> bool:
+        return bool(cls.article_url_re.search(url))
+
+    @classmethod
+    def is_list_url(cls, url: str) -> bool:
+        return cls.list_url_re is not None and bool(cls.list_url_re.search(url))
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # No dont_filter here: Scrapy's default start requests set it, and a redirect then
+        # inherits it and escapes the offsite check (see docs/reliability.md).
+        for url in self.start_urls:
+            if not url.startswith(_SCHEMES):
+                logger.error("Ignoring start URL %r: not an http(s) URL", url)
+                self.crawler.stats.inc_value("govnews/dropped/bad_start_url")
+                continue
+            yield self.request_for(url)
+
+    def request_for(self, url: str, **kwargs: Any) -> scrapy.Request:
+        """A request for ``url`` with the callback its URL calls for."""
+        if self.is_article_url(url):
+            return scrapy.Request(url, callback=self.parse_article, **kwargs)
+        return scrapy.Request(url, callback=self.parse_list, **kwargs)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        return self.parse_list(response)
+
+    def parse_list(self, response: Response) -> Iterable[scrapy.Request]:
+        """Follow the article links and pagination of a list page."""
+        self.crawler.stats.inc_value("govnews/pages/list")
+        for url in self.links(response):
+            if self.is_article_url(url) or self.is_list_url(url):
+                yield self.request_for(url)
+
+    def links(self, response: Response) -> list[str]:
+        """Absolute http(s) URLs linked from ``response``, fragment-free, in page order."""
+        if not hasattr(response, "css"):
+            return []
+        seen: dict[str, None] = {}
+        for href in response.css("a::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                continue
+            url = url_query_cleaner(response.urljoin(href), (), remove=True, keep_fragments=False)
+            if url.startswith(_SCHEMES):
+                seen.setdefault(url)
+        return list(seen)
+
+    def parse_article(self, response: Response) -> Iterable[Article]:
+        """Parse an article page with the site parser (generic extractor as the fallback)."""
+        stats = self.crawler.stats
+        if not hasattr(response, "text"):
+            self.drop(response.url, "not_html")
+            return
+        try:
+            article, path = parse_with_fallback(response.text, response.url, self.parser)
+        except ParseError as exc:
+            self.drop(response.url, "parse_error", str(exc))
+            return
+        except Exception as exc:  # a parser bug must cost one page, never the crawl
+            logger.exception("Parser crashed on %s", response.url)
+            self.drop(response.url, "parser_crash", repr(exc))
+            return
+        stats.inc_value(f"govnews/parsed/{path}")
+        if path == "fallback":
+            logger.warning("Site parser failed on %s; used the generic extractor", response.url)
+        article.spider = self.name
+        yield article
+
+    def drop(self, url: str, reason: str, detail: str = "") -> None:
+        """Count and log a page that yields no article."""
+        self.crawler.stats.inc_value(f"govnews/dropped/{reason}")
+        logger.warning("Dropped %s (%s)%s", url, reason, f": {detail}" if detail else "")
