@@ -67,7 +67,8 @@ def _htmldate() -> Extract:
     from htmldate import find_date
 
     def run(page: Page) -> Prediction:
-        return Prediction(date=find_date(page.html, url=page.url))
+        # original_date: the publication date, not the last modification (htmldate's own eval)
+        return Prediction(date=find_date(page.html, url=page.url, original_date=True))
 
     return run
 

@@ -135,9 +135,10 @@ def title_accuracy(golds: Sequence[str | None], preds: Sequence[str | None]) -> 
 
 
 def day_accuracy(golds: Sequence[str | None], preds: Sequence[str | None]) -> dict[str, float]:
-    """Exact match at the gold label's precision (day, or month/year when that is all it gives)."""
-    pairs = [(g, p) for g, p in zip(golds, preds, strict=True) if g]
-    hits = sum(bool(p) and p[: min(len(g), 10)] == g[:10] for g, p in pairs)
+    """Exact-day accuracy over pages whose gold date gives a day (month- or year-only labels
+    cannot be matched to a day and are left out)."""
+    pairs = [(g, p) for g, p in zip(golds, preds, strict=True) if g and len(g) >= 10]
+    hits = sum(bool(p) and p[:10] == g[:10] for g, p in pairs)
     answered = sum(bool(p) for _, p in pairs)
     n = max(len(pairs), 1)
     return {"acc": hits / n, "answered": answered / n, "P": hits / answered if answered else 0.0}

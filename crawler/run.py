@@ -1,14 +1,30 @@
-"""Run govnews spiders from Python, as ``scrapy crawl`` does, and report how each run ended."""
+"""Run govnews spiders from Python, as ``scrapy crawl`` does, and report how each run ended.
+
+:func:`crawl` is the primitive (any settings, no lock); :func:`scheduled_crawl` is what
+``govnews crawl`` and cron use: one locked, bounded run against one database, judged by
+:mod:`crawler.verdict`.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.log import failure_to_exc_info
 from scrapy.utils.project import get_project_settings
+from twisted.python.failure import Failure
+
+from crawler.lock import crawl_lock
+from crawler.verdict import Thresholds, Verdict, judge
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -16,16 +32,27 @@ class CrawlResult:
     """How one spider's run ended."""
 
     spider: str
-    finish_reason: str | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
+    #: ``None`` when the spider never started.
+    finish_reason: str | None
+    stats: dict[str, Any]
+    verdict: Verdict
 
 
-def project_settings(overrides: Mapping[str, Any] | None = None):
+class UnknownSpider(KeyError):
+    """A spider name the project does not have."""
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """The project's settings, found without a ``scrapy.cfg`` in the working directory too."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     settings.setdict(dict(overrides or {}), priority="cmdline")
     return settings
+
+
+def spider_names() -> list[str]:
+    """Every spider of the project, sorted."""
+    return sorted(get_spider_loader(project_settings()).list())
 
 
 def crawl(
@@ -36,17 +63,78 @@ def crawl(
 ) -> list[CrawlResult]:
     """Run ``spiders`` in one process, one after the other's start, until all have closed.
 
-    Blocks (it runs the Twisted reactor), so call it once per process.
+    Blocks (it runs the Twisted reactor), so call it once per process. A spider that fails to
+    start does not stop the others; its result has ``finish_reason=None``.
     """
+    unknown = sorted(set(spiders) - set(spider_names()))
+    if unknown:
+        raise UnknownSpider(f"unknown spider(s): {', '.join(unknown)}")
     process = CrawlerProcess(project_settings(settings))
     crawlers: list[Crawler] = []
     for name in spiders:
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
-        process.crawl(crawler, **dict(spider_args or {}))
+        started = process.crawl(crawler, **dict(spider_args or {}))
+        started.addErrback(_log_start_failure, name)
     process.start()
     results = []
     for name, crawler in zip(spiders, crawlers, strict=True):
         stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-        results.append(CrawlResult(name, stats.get("finish_reason"), stats))
+        reason = stats.get("finish_reason")
+        verdict = judge(name, reason, stats, Thresholds.from_settings(crawler.settings))
+        results.append(CrawlResult(name, reason, stats, verdict))
     return results
+
+
+def _log_start_failure(failure: Failure, spider: str) -> None:
+    # Into the run's log (LOG_FILE) rather than a traceback on stderr when Twisted collects
+    # the unhandled failure at exit, after the one-line reason.
+    logger.error("%s failed to start", spider, exc_info=failure_to_exc_info(failure))
+
+
+def crawl_settings(
+    db: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    max_minutes: float | None = None,
+    refresh_days: float | None = None,
+    log_file: str | Path | None = None,
+) -> dict[str, Any]:
+    """Settings of a scheduled run: ``overrides`` (``-s``), then the explicit options.
+
+    ``--max-minutes`` is ``CLOSESPIDER_TIMEOUT``: the spider closes the way it does at the end
+    of a crawl (items in flight are stored, the ``crawls`` row is finished), which is what one
+    SIGINT does too; a second SIGINT would skip that.
+    """
+    settings = dict(overrides or {})
+    settings["GOVNEWS_DB"] = str(db)
+    if max_minutes is not None:
+        settings["CLOSESPIDER_TIMEOUT"] = max_minutes * 60
+    if refresh_days is not None:
+        settings["GOVNEWS_REFRESH_DAYS"] = refresh_days
+    if log_file is not None:
+        settings["LOG_FILE"] = str(log_file)
+    return settings
+
+
+def scheduled_crawl(
+    spiders: Sequence[str],
+    db: str | Path,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    spider_args: Mapping[str, str] | None = None,
+    max_minutes: float | None = None,
+    refresh_days: float | None = None,
+    log_file: str | Path | None = None,
+) -> list[CrawlResult]:
+    """One run for a scheduler: ``spiders`` (all when empty) into ``db``, under its lock.
+
+    :raises crawler.lock.AlreadyRunning: another run holds the lock of ``db``.
+    :raises UnknownSpider: a name in ``spiders`` is not a spider of the project.
+    """
+    spiders = list(spiders) or spider_names()
+    effective = crawl_settings(
+        db, settings, max_minutes=max_minutes, refresh_days=refresh_days, log_file=log_file
+    )
+    with crawl_lock(db):
+        return crawl(spiders, settings=effective, spider_args=spider_args)

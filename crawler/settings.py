@@ -40,6 +40,17 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
+# Every page the crawl could not get is logged with a reason and counted (docs/reliability.md).
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.LostPageMiddleware": 1000,
+    # List pages repeating their parent's articles end the chain (DEPTH_LIMIT is the backstop).
+    "crawler.middlewares.PaginationTrapMiddleware": 990,
+    # Outside LostPageMiddleware: links to stored articles are dropped before they become
+    # requests, and a 304 to a revalidation is not a lost page (crawler/incremental.py).
+    "crawler.incremental.IncrementalMiddleware": 1010,
+}
+# Next to the stock offsite check (50): redirects that loop or leave the site, dont_filter or not.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectGuardMiddleware": 51}
 RETRY_TIMES = 2
 MEMUSAGE_LIMIT_MB = 2048
 
@@ -56,5 +67,18 @@ ITEM_PIPELINES = {
     "pipelines.store.SQLitePipeline": 300,
 }
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- Scheduled runs (govnews crawl, docs/operations.md) --------------------------------------
+# Article pages already stored are not fetched again (crawler/incremental.py); the state is the
+# database itself, never a JOBDIR.
+GOVNEWS_INCREMENTAL = True
+# Re-fetch stored articles published in the last N days with conditional requests (0: never).
+GOVNEWS_REFRESH_DAYS = 0
+# The exit-status alarms (crawler/verdict.py): more ERROR log lines than this fail the run;
+GOVNEWS_MAX_ERRORS = 10
+# so does a site parser that reads less than this share of the article pages, once at least
+# GOVNEWS_DRIFT_MIN_PAGES were parsed (a template change shows up as a falling share).
+GOVNEWS_MIN_SITE_SHARE = 0.8
+GOVNEWS_DRIFT_MIN_PAGES = 5
 
 LOG_LEVEL = "INFO"

@@ -22,11 +22,12 @@ from storage.migrations import migrations
 DEFAULT_PATH = "govnews.db"
 #: Seconds a connection waits for another writer before "database is locked".
 BUSY_TIMEOUT = 30.0
+#: A failure of the database itself (locked past the busy timeout, disk full, read-only file)
+#: rather than of the data written; callers outside storage catch it without importing sqlite3.
+OperationalError = sqlite3.OperationalError
 
 
-def connect(
-    path: str | Path = DEFAULT_PATH, *, readonly: bool = False
-) -> sqlite_utils.Database:
+def connect(path: str | Path = DEFAULT_PATH, *, readonly: bool = False) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the database at ``path``.
 
     :param path: the SQLite file; created when missing unless ``readonly``.

@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import url_query_cleaner
 
+from crawler.encoding import decode_response
 from crawler.items import Article
 from crawler.parsers import ParseError, parse_with_fallback
 
@@ -104,7 +105,9 @@ class NewsSpider(scrapy.Spider):
             self.drop(response.url, "not_html")
             return
         try:
-            article, path = parse_with_fallback(response.text, response.url, self.parser)
+            # Not response.text: it trusts a lying Content-Type charset (see crawler/encoding.py).
+            html = decode_response(response)
+            article, path = parse_with_fallback(html, response.url, self.parser)
         except ParseError as exc:
             self.drop(response.url, "parse_error", str(exc))
             return

@@ -1,0 +1,376 @@
+"""Crawl speed and memory: the govnews crawl against a bare Scrapy spider on the same mirror.
+
+    python -m benchmarks.crawl [--articles 1000] [--concurrency 16] [--mirror DIR] [--server fast]
+    python -m benchmarks.crawl --articles 5000          # the issue's full-size run
+
+Writes a synthetic govt.chinadaily mirror (``benchmarks.synthetic``; ``--mirror DIR`` keeps and
+reuses it), serves it on 127.0.0.1 from a separate process, then runs, one after the other and
+with the same settings (concurrency, no delay, no AutoThrottle, robots.txt obeyed):
+
+(a) ``bare``: a Scrapy spider that follows the same list pages and drops every article response;
+(b) ``govnews``: the real ``govt_chinadaily`` spider with every pipeline, storing into SQLite.
+
+Pages/s are counted by the server (each response it sent), between the first and the last
+request, so process start-up is left out of both. The crawl process's RSS is sampled meanwhile
+(``/proc/PID/status``); growth = peak RSS at the end minus peak RSS when the ``--rss-from``-th
+page was served. Targets (issue 7): govnews >= 0.7 x bare pages/s, growth <= 50 MB over pages
+1,000-5,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+
+from benchmarks import synthetic
+from crawler.spiders.govt_chinadaily import GovtChinadailySpider
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 0.7
+TARGET_GROWTH_MB = 50
+_SAMPLE_SECONDS = 0.05
+_TYPES = {".html": b"text/html; charset=utf-8", ".txt": b"text/plain; charset=utf-8"}
+
+
+# --------------------------------------------------------------------------------------------
+# The static server: asyncio, keep-alive, one process of its own so it never shares a GIL with
+# the crawl. ``http.server`` (thread per connection, one request per connection by default)
+# costs more CPU per page than the bare spider does, and on a 2-core machine that CPU is taken
+# from the crawl being measured.
+
+
+async def _serve_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, root: Path, served: Synchronized
+) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            target = head.split(b" ", 2)[1].decode("latin-1")
+            rel = unquote(urlsplit(target).path).lstrip("/")
+            path = (root / rel / "index.html") if rel.endswith("/") or not rel else root / rel
+            resolved = path.resolve()
+            if resolved.is_relative_to(root) and resolved.is_file():
+                status, body = b"200 OK", resolved.read_bytes()
+                ctype = _TYPES.get(resolved.suffix, b"application/octet-stream")
+            else:
+                status, body, ctype = b"404 Not Found", b"not found", _TYPES[".txt"]
+            # Counted before sending: once the client has the page, the count includes it.
+            with served.get_lock():
+                served.value += 1
+            writer.write(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype
+                + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )  # fmt: skip
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+def _run_server(root: Path, port: multiprocessing.Queue, served: Synchronized) -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(
+            lambda r, w: _serve_connection(r, w, root.resolve(), served), "127.0.0.1", 0
+        )
+        port.put(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+class Server:
+    """The mirror server in a child process; ``served`` counts the responses it has sent."""
+
+    def __init__(self, root: Path, kind: str = "fast") -> None:
+        self.root, self.kind = root, kind
+        self.served: Synchronized = multiprocessing.Value("q", 0)
+        self.url = ""
+
+    def __enter__(self) -> Server:
+        if self.kind == "fast":
+            ports: multiprocessing.Queue = multiprocessing.Queue()
+            self.proc: Any = multiprocessing.Process(
+                target=_run_server, args=(self.root, ports, self.served), daemon=True
+            )
+            self.proc.start()
+            self.url = f"http://127.0.0.1:{ports.get(timeout=30)}"
+        else:  # the project's own threaded server (crawler.mirror.serve_mirror), for comparison
+            from tests.server import MirrorServer
+
+            self.log = Path(tempfile.mkstemp(suffix=".log")[1])
+            self.proc = MirrorServer(self.root, access_log=self.log).__enter__()
+            self.url = self.proc.url
+        return self
+
+    def count(self) -> int:
+        if self.kind == "fast":
+            return self.served.value
+        with self.log.open("rb") as log:
+            return sum(1 for _ in log)
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.proc.pid if self.kind == "fast" else self.proc.proc.pid)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.kind == "fast":
+            self.proc.terminate()
+            self.proc.join(10)
+        else:
+            self.proc.__exit__(*exc)
+            self.log.unlink()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kb(pid: int, key: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# (a) the bare spider
+
+
+class BareSpider(scrapy.Spider):
+    """Follows the list pages exactly as the site spider does; drops article responses."""
+
+    name = "bare"
+    allowed_domains = GovtChinadailySpider.allowed_domains
+
+    async def start(self) -> Any:
+        # Filtered like the site spider's start requests, or the list page's own link to
+        # itself would fetch it a second time.
+        for url in self.start_urls:
+            yield scrapy.Request(url)
+
+    def parse(self, response: scrapy.http.Response, **kwargs: Any) -> Any:
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if GovtChinadailySpider.is_article_url(url):
+                yield scrapy.Request(url, callback=self.drop)
+            elif GovtChinadailySpider.is_list_url(url):
+                yield scrapy.Request(url)
+
+    def drop(self, response: scrapy.http.Response) -> None:
+        return None
+
+
+def _run_bare(settings: dict[str, Any], start_url: str) -> None:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.run import project_settings
+
+    process = CrawlerProcess(project_settings({**settings, "ITEM_PIPELINES": {}}))
+    process.crawl(BareSpider, start_urls=[start_url])
+    process.start()
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring one run
+
+
+@dataclass
+class Run:
+    name: str
+    pages: int
+    #: From the first to the last response the server sent (start-up excluded).
+    seconds: float
+    wall: float
+    #: CPU time of the crawl process over the same window: steadier than rates on a busy machine.
+    cpu: float
+    rss_start_mb: float
+    growth_mb: float
+    peak_mb: float
+    server_cpu: float
+    stored: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu / self.pages
+
+
+def crawl_settings(mirror: str, concurrency: int, db: Path) -> dict[str, Any]:
+    """The settings both runs share (the govnews pipelines are off for the bare one)."""
+    return {
+        "MIRROR_URL": mirror,
+        "GOVNEWS_DB": str(db),
+        "CONCURRENT_REQUESTS": concurrency,
+        # The mirror is one host: let the global limit be the only limit.
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def command(which: str, settings: dict[str, Any], start_url: str) -> list[str]:
+    if which == "bare":
+        return [sys.executable, "-m", "benchmarks.crawl", "--run-bare", start_url,
+                *(f"{k}={v}" for k, v in settings.items())]  # fmt: skip
+    args = [sys.executable, "-m", "scrapy", "crawl", GovtChinadailySpider.name]
+    args += ["-a", f"start_url={start_url}"]
+    for key, value in settings.items():
+        args += ["-s", f"{key}={value}"]
+    return args
+
+
+def measure(name: str, cmd: list[str], server: Server, expected: int, rss_from: int) -> Run:
+    """Run ``cmd`` and sample the server's count and the process's RSS and CPU until it exits."""
+    before = server.count()
+    server_cpu = server.cpu_seconds()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    first_at = last_at = None
+    last_count = 0
+    cpu_first = cpu_last = 0.0
+    rss_start = hwm_at_mark = hwm = 0
+    while proc.poll() is None:
+        count = server.count() - before
+        now = time.perf_counter()
+        try:
+            cpu = _cpu_seconds(proc.pid)
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        if count and first_at is None:
+            first_at, cpu_first = now, cpu
+            rss_start = _status_kb(proc.pid, "VmRSS") or 0
+        if count != last_count:
+            last_at, last_count, cpu_last = now, count, cpu
+        hwm = _status_kb(proc.pid, "VmHWM") or hwm
+        if not hwm_at_mark and count >= rss_from:
+            hwm_at_mark = hwm
+        time.sleep(_SAMPLE_SECONDS)
+    wall = time.perf_counter() - started
+    if proc.wait():
+        raise SystemExit(f"{name} crawl failed with exit code {proc.returncode}")
+    pages = server.count() - before
+    if pages < expected:
+        raise SystemExit(f"{name} crawl fetched {pages} pages, expected {expected}")
+    return Run(
+        name, pages, (last_at or 0) - (first_at or 0), wall, cpu_last - cpu_first,
+        rss_start / 1024, (hwm - (hwm_at_mark or hwm)) / 1024, hwm / 1024,
+        server.cpu_seconds() - server_cpu,
+    )  # fmt: skip
+
+
+def stored_articles(db: Path) -> int:
+    from storage.db import connect
+
+    return connect(db, readonly=True).execute("select count(*) from articles").fetchone()[0]
+
+
+def table(runs: list[Run], rss_from: int) -> str:
+    base = runs[0]
+    rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "wall s", "RSS@1st MB",
+             f"peak growth {rss_from}-end MB", "peak MB", "server CPU %", "stored")]  # fmt: skip
+    for run in runs:
+        rows.append((
+            run.name, str(run.pages), f"{run.rate:.0f}", f"{run.rate / base.rate:.2f}",
+            f"{run.cpu_ms_per_page:.1f}", f"{run.cpu_ms_per_page / base.cpu_ms_per_page:.2f}",
+            f"{run.wall:.1f}", f"{run.rss_start_mb:.0f}", f"{run.growth_mb:.1f}",
+            f"{run.peak_mb:.0f}", f"{100 * run.server_cpu / run.seconds:.0f}",
+            "–" if run.stored is None else str(run.stored),
+        ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000, help="article pages (full: 5000)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--rss-from",
+        type=int,
+        help="page where RSS growth is measured from "
+        "(default: 1000, or a fifth of the pages when fewer than 5000)",
+    )
+    parser.add_argument("--mirror", type=Path, help="keep the mirror here (reused if present)")
+    parser.add_argument(
+        "--server",
+        choices=("fast", "mirror"),
+        default="fast",
+        help="fast: this module's asyncio server; mirror: crawler.mirror's",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate runs; keep each side's best"
+    )
+    parser.add_argument("--only", choices=("bare", "govnews"), help="run one side only")
+    parser.add_argument("--run-bare", metavar="START_URL", help=argparse.SUPPRESS)
+    parser.add_argument("settings", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run_bare:  # the child process of run (a)
+        _run_bare(dict(s.split("=", 1) for s in args.settings), args.run_bare)
+        return 0
+    rss_from = args.rss_from or (1000 if args.articles >= 5000 else args.articles // 5)
+    with tempfile.TemporaryDirectory(prefix="govnews-bench-") as tmp:
+        mirror = args.mirror or Path(tmp) / "mirror"
+        marker = mirror / f".complete-{args.articles}"
+        if not marker.exists():
+            started = time.perf_counter()
+            synthetic.write_mirror(mirror, args.articles)
+            marker.touch()
+            print(f"wrote {args.articles} article pages to {mirror} "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr)  # fmt: skip
+        start_url = synthetic.BASE + synthetic.list_path(1)
+        expected = args.articles + -(-args.articles // synthetic.PER_LIST)
+        best: dict[str, Run] = {}
+        with Server(mirror, args.server) as server:
+            # Alternating the sides spreads the machine's load bursts over both.
+            for _ in range(args.repeat):
+                for which in ("bare", "govnews"):
+                    if args.only and which != args.only:
+                        continue
+                    db = Path(tmp) / f"{which}.db"
+                    db.unlink(missing_ok=True)
+                    settings = crawl_settings(server.url, args.concurrency, db)
+                    cmd = command(which, settings, start_url)
+                    run = measure(which, cmd, server, expected, rss_from)
+                    if which == "govnews":
+                        run.stored = stored_articles(db)
+                    if which not in best or run.rate > best[which].rate:
+                        best[which] = run
+        runs = list(best.values())
+    print(f"crawl: {args.articles} articles, concurrency {args.concurrency}, "
+          f"server {args.server}, best of {args.repeat}")  # fmt: skip
+    print(table(runs, rss_from))
+    if len(runs) == 2:
+        ratio = runs[1].rate / runs[0].rate
+        print(f"govnews = {ratio:.2f} x bare pages/s (target >= {TARGET_RATIO}); RSS growth "
+              f"{runs[1].growth_mb:.1f} MB (target <= {TARGET_GROWTH_MB})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

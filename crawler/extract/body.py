@@ -1,0 +1,381 @@
+"""Main text: boilerplate pruning, readability-style content scoring, then paragraph collection.
+
+1. Prune: elements that are never article text (scripts, navigation, forms) and elements whose
+   class/id says they are page chrome (comments, share bars, related links, sidebars).
+2. Score: every paragraph-like element gives points (length, commas) to its parent and, fading,
+   to its grand-parents; candidates are weighted by their class/id and by link density.
+3. Collect: the best candidate plus siblings that score nearly as well, walked block by block,
+   skipping link lists, captions, headings that repeat the headline, and short chrome lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+
+_NEVER_TEXT = frozenset(
+    """script style noscript iframe svg button select input textarea template object embed canvas
+    map audio video source track link meta head dialog""".split()
+)
+#: Page-structure tags that are chrome unless broken markup left the article inside them.
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
+
+
+def _words_re(words: list[str]) -> re.Pattern[str]:
+    """One regex for many literal words, grouped by first letter: Python's engine tries every
+    alternative at every position, so the grouping makes it several times faster."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return re.compile("|".join(f"{re.escape(k)}(?:{'|'.join(v)})" for k, v in groups.items()))
+
+
+#: Class/id substrings of page chrome, matched in the lower-cased class and id.
+_CHROME_RE = _words_re(
+    """comment disqus share sharing social related recommend sidebar side-bar widget footer
+    breadcrumb crumb pagination pager paging menu navbar nav- -nav topnav subnav masthead newsletter
+    subscri signup sign-up promo sponsor advert -ad- ad-slot adslot banner cookie consent gdpr popup
+    modal overlay toolbar tool-bar skip-link byline author-bio taglist tag-list keywords more-stories
+    most-popular mostread most-read trending outbrain taboola login copyright disclaimer rating vote
+    sr-only visually-hidden rss feed follow relate column-right right-col rightcol
+    leftcol""".split()
+)
+#: Whole class/id tokens of chrome that are too short to look for as substrings.
+_CHROME_TOKENS = frozenset({"ad", "ads", "tags", "nav", "share"})
+_TOKEN_RE = re.compile(r"[^a-z0-9]+")
+_COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
+#: A chrome-classed element holding more than this share of the page text is a page wrapper.
+_WRAPPER_SHARE = 0.3
+_WRAPPER_SIZE = 2000
+_RANKED = 8
+_MIN_RIVALS = 3
+_CLIMB_RATIO = 1.0
+#: Class/id words that outweigh a chrome match: an article wrapper called "content-share" stays.
+_CONTENT_RE = re.compile(
+    r"article|body|content|entry|main|post|story|text|detail|zhengwen|正文|artical|news_txt|cont",
+    re.I,
+)
+_POSITIVE_RE = re.compile(
+    r"article|body|content|entry|hentry|main|page|post|text|blog|story|detail|zhengwen|正文|"
+    r"artical|news",
+    re.I,
+)
+_NEGATIVE_RE = re.compile(
+    r"hidden|combx|comment|com-|contact|foot|footer|footnote|masthead|media|meta|outbrain|promo|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|nav|menu|"
+    r"header|login|list|recommend|hot|rank|link",
+    re.I,
+)
+_PUNCT_RE = re.compile(r"[,，、;；。.!?！？]")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+
+_KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "td", "blockquote", "dd"})
+_OWN_TEXT_TAGS = frozenset({"div", "td", "section", "article", "font", "center", "main"})
+_BLOCK_TAGS = frozenset(
+    """p div section article main h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tbody thead tfoot tr td th
+    blockquote pre center address figure figcaption hr header form fieldset details summary""".split()
+)
+_CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "form", "article",
+                             "center", "tbody", "header", "details"})
+_SKIP_IN_BODY = frozenset({"figure", "figcaption", "h1", "caption", "img", "picture"})
+_TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 3,
+               "blockquote": 3, "ul": -3, "ol": -3, "li": -3, "dl": -3, "form": -3,
+               "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
+
+
+def _attrs(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    style = el.get("style")
+    if style and "none" in style and "display:none" in style.replace(" ", "").lower():
+        return True
+    return el.get("hidden") is not None
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove ``el`` but keep its tail text, which belongs to the parent."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def prune(body: etree._Element) -> list[etree._Element]:
+    """Drop elements that are never article text; return the page chrome found by class/id.
+
+    Chrome is returned rather than dropped because bylines and date lines live in it: the caller
+    reads metadata first, then drops it with :func:`drop_all`.
+    """
+    never: list[etree._Element] = []
+    chrome: list[etree._Element] = []
+    for el in body.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _NEVER_TEXT or _is_hidden(el):
+            never.append(el)
+            continue
+        if tag in _CHROME_TAGS:
+            chrome.append(el)
+            continue
+        attrs = el.get("class") or el.get("id")
+        if attrs and tag not in _KEEP_TAGS and _is_chrome(_attrs(el)):
+            chrome.append(el)
+    for el in never:
+        _drop(el)
+    return chrome
+
+
+def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
+    """Drop chrome elements, except a wrapper holding most of the page's text: a class such as
+    "page-ad-margins" on the main column says nothing about the article inside it."""
+    total = sum(len(t) for t in body.itertext())
+    for el in chrome:
+        if el.getparent() is None:
+            continue
+        size = sum(len(t) for t in el.itertext())
+        if (size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE) and not _COMMENTS_RE.search(
+            _attrs(el)
+        ):
+            continue
+        _drop(el)
+
+
+@lru_cache(maxsize=8192)
+def _is_chrome(attrs: str) -> bool:
+    # class strings repeat across a page and across pages of a site: cache the verdict
+    lowered = attrs.lower()
+    if not _CHROME_RE.search(lowered) and _CHROME_TOKENS.isdisjoint(_TOKEN_RE.split(lowered)):
+        return False
+    return not _CONTENT_RE.search(attrs)
+
+
+@lru_cache(maxsize=8192)
+def _attr_weight(attrs: str) -> int:
+    weight = 0
+    if _NEGATIVE_RE.search(attrs):
+        weight -= 25
+    if _POSITIVE_RE.search(attrs):
+        weight += 25
+    return weight
+
+
+def _class_weight(el: etree._Element) -> int:
+    attrs = _attrs(el)
+    return _attr_weight(attrs) if len(attrs) > 1 else 0
+
+
+def _text_len(text: str) -> int:
+    # a CJK character carries about as much as a short word: count it double
+    return len(text) + len(_CJK_RE.findall(text))
+
+
+def _own_text(el: etree._Element) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+            parts.append(" ")
+        elif isinstance(child.tag, str) and child.tag != "br":
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts).strip()
+
+
+def _link_density(el: etree._Element) -> float:
+    total = sum(len(t.strip()) for t in el.itertext())
+    if not total:
+        return 1.0
+    links = sum(len(t.strip()) for a in el.iter("a") for t in a.itertext())
+    return min(links / total, 1.0)
+
+
+@dataclass
+class _Scores:
+    values: dict[etree._Element, float] = field(default_factory=dict)
+
+    def add(self, el: etree._Element, points: float) -> None:
+        if el not in self.values:
+            self.values[el] = _TAG_WEIGHT.get(el.tag, 0) + _class_weight(el)
+        self.values[el] += points
+
+
+def _score(body: etree._Element) -> _Scores:
+    scores = _Scores()
+    for el in body.iter(*_PARAGRAPH_TAGS, *_OWN_TEXT_TAGS):
+        tag = el.tag
+        if tag in _PARAGRAPH_TAGS and tag != "td":
+            text = "".join(el.itertext()).strip()
+            own = False
+        else:
+            text = _own_text(el)
+            own = True
+        length = _text_len(text)
+        if length < 25:
+            continue
+        points = 1 + len(_PUNCT_RE.findall(text)) + min(length / 100, 3)
+        level_el = el if own else el.getparent()
+        for level in range(3):
+            if level_el is None or level_el.tag == "html":
+                break
+            scores.add(level_el, points / (1, 2, 3)[level])
+            level_el = level_el.getparent()
+    return scores
+
+
+def _promote(top: etree._Element, final: dict[etree._Element, float],
+             scores: dict[etree._Element, float]) -> etree._Element:
+    """Climb from the best node to the ancestor that unites the article when it is split into
+    several blocks (an intro, sections, a "read more" part) that each score nearly as well."""
+    best = final[top]
+    rivals = [el for el, score in final.items() if el is not top and score >= 0.75 * best]
+    if len(rivals) >= _MIN_RIVALS:
+        rival_ancestors = [set(el.iterancestors()) for el in rivals]
+        for ancestor in top.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if sum(ancestor in ancestors for ancestors in rival_ancestors) >= _MIN_RIVALS:
+                top = ancestor
+                break
+    # a parent scoring higher than its child holds more of the content
+    score = scores.get(top, 0.0)
+    parent = top.getparent()
+    while parent is not None and parent.tag not in ("body", "html"):
+        parent_score = scores.get(parent)
+        if parent_score is None or parent_score < score * _CLIMB_RATIO:
+            break
+        if parent_score > score:
+            top = parent
+        score = parent_score
+        parent = parent.getparent()
+    # an only child says nothing the parent does not
+    while top.getparent() is not None and top.getparent().tag not in ("body", "html") and len(
+        [c for c in top.getparent() if isinstance(c.tag, str)]
+    ) == 1:
+        top = top.getparent()
+    return top
+
+
+def find_content(body: etree._Element) -> list[etree._Element]:
+    """The element(s) holding the article text, best first; empty when nothing scores."""
+    scores = _score(body).values
+    if not scores:
+        return []
+    ranked = sorted(scores, key=scores.get, reverse=True)[:_RANKED]
+    final = {el: scores[el] * (1 - _link_density(el)) for el in ranked}
+    top = max(final, key=final.get)
+    best = final[top]
+    top = _promote(top, final, scores)
+    parent = top.getparent()
+    if parent is None or top.tag == "body":
+        return [top]
+    threshold = max(10.0, best * 0.2)
+    chosen = []
+    for sibling in parent:
+        if sibling is top:
+            chosen.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str):
+            continue
+        score = scores.get(sibling)
+        if score is not None and score * (1 - _link_density(sibling)) >= threshold:
+            chosen.append(sibling)
+        elif sibling.tag == "p":
+            text = "".join(sibling.itertext()).strip()
+            if _text_len(text) > 80 and _link_density(sibling) < 0.25:
+                chosen.append(sibling)
+    return chosen
+
+
+def _is_link_list(el: etree._Element) -> bool:
+    total = 0
+    links = 0
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        total += len((node.text or "").strip()) + len((node.tail or "").strip())
+        if node.tag == "a":
+            links += sum(len(t.strip()) for t in node.itertext())
+    if total == 0:
+        return True
+    density = links / total
+    return density > 0.5 or (density > 0.3 and total < 200)
+
+
+class _Collector:
+    """Walks content elements and splits their text into paragraphs at block boundaries."""
+
+    def __init__(self, keep_link_lists: bool) -> None:
+        self.paragraphs: list[str] = []
+        self.buffer: list[str] = []
+        self.keep_link_lists = keep_link_lists
+
+    def flush(self) -> None:
+        text = _SPACE_RE.sub(" ", "".join(self.buffer)).strip()
+        self.buffer.clear()
+        if text:
+            self.paragraphs.extend(t for t in _NEWLINES_RE.split(text) if t)
+
+    def walk(self, el: etree._Element) -> None:
+        tag = el.tag
+        if tag == "br":
+            self.flush()
+        elif tag in _SKIP_IN_BODY:
+            pass
+        elif tag in _CONTAINER_TAGS and not self.keep_link_lists and _is_link_list(el):
+            pass
+        elif tag in _BLOCK_TAGS:
+            self.flush()
+            if el.text:
+                self.buffer.append(el.text)
+            for child in el:
+                self.walk(child)
+            self.flush()
+        else:
+            if el.text:
+                self.buffer.append(el.text)
+            for child in el:
+                self.walk(child)
+        if el.tail:
+            self.buffer.append(el.tail)
+
+
+def collect(elements: list[etree._Element], headline: str | None = None,
+            keep_link_lists: bool = False) -> list[str]:
+    """Paragraph texts of the content elements, in document order."""
+    collector = _Collector(keep_link_lists)
+    for el in elements:
+        tail, el.tail = el.tail, None
+        collector.walk(el)
+        el.tail = tail
+        collector.flush()
+    paragraphs = collector.paragraphs
+    if headline and paragraphs and paragraphs[0] == headline.strip():
+        paragraphs = paragraphs[1:]
+    if not paragraphs and elements and not keep_link_lists:
+        # the content itself is a list of links (a link roll, a table of contents)
+        return collect(elements, headline, keep_link_lists=True)
+    return paragraphs
+
+
+def extract_body(body: etree._Element, chrome: list[etree._Element],
+                 headline: str | None = None) -> tuple[list[str], list[etree._Element]]:
+    """(paragraphs, content elements) of a pruned body; drops ``chrome`` first."""
+    drop_chrome(body, chrome)
+    content = find_content(body)
+    return collect(content, headline), content
+
+
+def text_size(paragraphs: list[str]) -> int:
+    return sum(_text_len(p) for p in paragraphs)

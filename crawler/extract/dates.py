@@ -1,0 +1,367 @@
+"""Date finding: candidates from structured data, labelled visible text, the URL and the text.
+
+Order of trust, most reliable first: JSON-LD and ``<meta>`` publication dates (written for machines),
+``itemprop``/``<time>`` markup, dates next to a publication label ("发布时间：", "Published"), a full date in
+the URL, and finally the first plausible date in the page text. Dates in the future are rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from lxml import etree
+
+_MONTHS = {
+    # English, German, French, Spanish, Italian, Portuguese, Dutch, Polish and Russian genitives.
+    1: "january jan januar jänner janvier enero gennaio janeiro januari stycznia января",
+    2: "february feb februar février fevrier febrero febbraio fevereiro februari lutego февраля",
+    3: "march mar märz mrz maerz mars marzo março marco maart marca марта",
+    4: "april apr avril abril aprile kwietnia апреля",
+    5: "may mai mayo maggio maio mei maja мая",
+    6: "june jun juni juin junio giugno junho czerwca июня",
+    7: "july jul juli juillet julio luglio julho lipca июля",
+    8: "august aug août aout agosto augustus sierpnia августа",
+    9: "september sep sept septembre septiembre setiembre settembre setembro września сентября",
+    10: "october oct oktober okt octobre octubre ottobre outubro października октября",
+    11: "november nov novembre noviembre novembro listopada ноября",
+    12: "december dec dezember dez décembre decembre diciembre dicembre dezembro grudnia декабря",
+}
+MONTH_NUMBERS = {name: num for num, names in _MONTHS.items() for name in names.split()}
+_MONTH_ALT = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+
+_TIME = (
+    r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|-\s+)?(?P<H>[01]?\d|2[0-3])[:：时h](?P<M>[0-5]\d)"
+    r"(?:[:：分](?P<S>[0-5]\d)(?:\.\d+)?)?\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"\s*(?P<tz>Z|[+-](?:0\d|1[0-4]):?[0-5]\d|UTC|GMT)?)?"
+)
+_ISO_RE = re.compile(
+    r"(?<![\d.])(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)"
+    r"(?P<d>0?[1-9]|[12]\d|3[01])(?!\d)" + _TIME
+)
+_CJK_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>0?[1-9]|1[0-2])\s*月\s*(?P<d>0?[1-9]|[12]\d|3[01])\s*[日号]"
+    r"(?:\s*(?:[上下]午)?\s*(?P<H>[01]?\d|2[0-3])[:：时](?P<M>[0-5]\d)(?:[:：分](?P<S>[0-5]\d))?)?"
+)
+_DMY_RE = re.compile(
+    r"(?<![\d.])(?P<d>0?[1-9]|[12]\d|3[01])(?P<sep>[./])\s?(?P<m>0?[1-9]|1[0-2])(?P=sep)\s?"
+    r"(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME
+)
+_NAMED_DMY_RE = re.compile(
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?(?P<mon>" + _MONTH_ALT
+    + r")\.?,?\s*(?:de\s+)?(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME,
+    re.I,
+)
+_NAMED_MDY_RE = re.compile(
+    r"\b(?P<mon>" + _MONTH_ALT + r")\.?\s+(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+"
+    r"(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME,
+    re.I,
+)
+_COMPACT_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+_TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE)
+
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])(?:[/_.-]|\d{2,}|$)"
+)
+_URL_SEP_DATE_RE = re.compile(
+    r"[/_-](?P<y>(?:19|20)\d\d)[/_-](?P<m>0?[1-9]|1[0-2])[/_-](?P<d>0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
+)
+
+#: Visible labels that introduce the publication or the update date.
+_PUBLISHED_LABEL_RE = re.compile(
+    r"(发布时间|發布時間|发布日期|發佈日期|发表时间|發表時間|发表日期|发文日期|成文日期|时间|時間|日期|"
+    r"\bpublished|\bposted|\bpublié|\bpublicado|\bpubblicato|veröffentlicht|\berschienen|"
+    r"\bcreated|\bdate\b|\bdatum)",
+    re.I,
+)
+_UPDATED_LABEL_RE = re.compile(
+    r"(更新时间|更新時間|修改时间|\bupdated|\blast modified|\bmodified|aktualisiert|\bstand\b|mis à jour|"
+    r"actualizado|aggiornato)",
+    re.I,
+)
+
+_PUBLISHED_KEYS = frozenset(
+    """article:published_time og:published_time og:article:published_time published_time
+    article.published article:published publishdate publish-date publish_date pubdate pubtime
+    publishtime publication_date publication-date datepublished dc.date.issued
+    dc.date.created dcterms.created dcterms.issued sailthru.date parsely-pub-date
+    originalpublicationdate original-publish-date article_date_original firstpublishedtime
+    cxenseparse:recs:publishtime createdate creation_date displaydate release_date
+    date_published datecreated bt:pubdate""".split()
+)
+#: Generic keys that many CMSs fill with the page's generation time: trusted after visible dates.
+_WEAK_PUBLISHED_KEYS = frozenset("date dc.date dcterms.date created".split())
+_UPDATED_KEYS = frozenset(
+    """article:modified_time og:updated_time og:article:modified_time modified_time datemodified
+    dcterms.modified dc.date.modified lastmodifiedtime last-modified lastmod updated
+    article.updated date_modified revised""".split()
+)
+_ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
+_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|dateline|stamp|datum|zeit|fecha",
+                            re.I)
+_NOT_DATE_CLASS_RE = re.compile(r"update|modif|comment|expire|event|runtime|reading", re.I)
+_MAX_DATE_LINE = 120
+#: Web archive URLs wrap the original URL behind a capture timestamp.
+_ARCHIVE_PREFIX_RE = re.compile(r"^https?://[^/]+/web/\d{8,14}[a-z_]*/")
+_MIN_YEAR = 1990
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "textarea", "select", "option"})
+
+
+def _valid(y: int, m: int, d: int, now: date) -> date | None:
+    try:
+        value = date(y, m, d)
+    except ValueError:
+        return None
+    if value.year < _MIN_YEAR or value > now:
+        return None
+    return value
+
+
+def _today() -> date:
+    # one day of slack: a page in a time zone ahead of UTC may be dated "tomorrow"
+    return (datetime.now(UTC) + timedelta(days=1)).date()
+
+
+def _month(match: re.Match[str]) -> int:
+    if "mon" in match.groupdict() and match.group("mon"):
+        return MONTH_NUMBERS[match.group("mon").lower()]
+    return int(match.group("m"))
+
+
+def _format(match: re.Match[str], day: date) -> str:
+    groups = match.groupdict()
+    if not groups.get("H"):
+        return day.isoformat()
+    hour, minute = int(groups["H"]), int(groups["M"])
+    ampm = (groups.get("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23:
+        return day.isoformat()
+    stamp = f"{day.isoformat()}T{hour:02d}:{minute:02d}:{int(groups.get('S') or 0):02d}"
+    tz = groups.get("tz")
+    if tz:
+        if tz in ("Z", "UTC", "GMT"):
+            return stamp + "+00:00"
+        digits = tz[1:].replace(":", "")
+        return f"{stamp}{tz[0]}{digits[:2]}:{digits[2:]}"
+    return stamp
+
+
+def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
+    """Every plausible date in ``text`` as (position, ISO string), in text order."""
+    if not any(c.isdigit() for c in text):
+        return
+    now = now or _today()
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _TEXT_PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            day = _valid(int(match.group("y")), _month(match), int(match.group("d")), now)
+            if day:
+                taken.append((start, end))
+                found.append((start, _format(match, day)))
+    yield from sorted(found)
+
+
+def parse_date_text(text: str, now: date | None = None) -> str | None:
+    """The first plausible date in ``text`` as ISO 8601 (``YYYY-MM-DD`` when only the day is known)."""
+    for _, value in iter_dates(text.strip()[:200], now):
+        return value
+    match = _COMPACT_RE.search(text)
+    if match:
+        day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")),
+                     now or _today())
+        return day.isoformat() if day else None
+    return None
+
+
+def url_date(url: str, now: date | None = None) -> str | None:
+    """A full date in the URL path (``/2024/01/05/``, ``/20240105/``, ``-2024-1-5-``)."""
+    path = url.split("?", 1)[0]
+    for pattern in (_URL_DATE_RE, _URL_SEP_DATE_RE):
+        match = pattern.search(path)
+        if match:
+            day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")),
+                         now or _today())
+            if day:
+                return day.isoformat()
+    return None
+
+
+def _walk_jsonld(node: object) -> Iterator[dict]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_jsonld(item)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if key in node:
+                yield from _walk_jsonld(node[key])
+
+
+def jsonld_objects(root: etree._Element) -> list[dict]:
+    """Every JSON-LD object of the page (graphs flattened); broken blocks are skipped."""
+    objects: list[dict] = []
+    for script in root.iterfind(".//script[@type='application/ld+json']"):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:
+                data = json.loads(raw.replace("\n", " ").replace("\t", " "))
+            except ValueError:
+                continue
+        objects.extend(_walk_jsonld(data))
+    return objects
+
+
+def _jsonld_type(obj: dict) -> str:
+    kind = obj.get("@type")
+    return " ".join(kind) if isinstance(kind, list) else str(kind or "")
+
+
+@dataclass
+class PageDates:
+    published: str | None = None
+    updated: str | None = None
+    #: The published date as the page wrote it.
+    raw: str | None = None
+
+
+_Found = tuple[str, str]  # (ISO value, raw text)
+
+
+class DateFinder:
+    """The publication and update dates of one page, from its candidates in order of trust."""
+
+    def __init__(self, root: etree._Element, url: str, jsonld: list[dict],
+                 now: date | None = None) -> None:
+        self.now = now or _today()
+        self.root = root
+        self.url = _ARCHIVE_PREFIX_RE.sub("", url or "")
+        self.jsonld = jsonld
+        self.meta = [
+            ((m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv")
+              or "").lower(), m.get("content") or "")
+            for m in root.iterfind(".//meta")
+        ]
+
+    def _parse(self, value: object) -> _Found | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        parsed = parse_date_text(value, self.now)
+        return (parsed, value.strip()) if parsed else None
+
+    def _jsonld(self, key: str) -> _Found | None:
+        # an article-like object names the page's own date; a WebPage one may be the site's
+        for obj in self.jsonld:
+            if _ARTICLE_TYPES_RE.search(_jsonld_type(obj)):
+                found = self._parse(obj.get(key))
+                if found:
+                    return found
+        return None
+
+    def _meta(self, keys: frozenset[str]) -> _Found | None:
+        for key, content in self.meta:
+            if key in keys:
+                found = self._parse(content)
+                if found:
+                    return found
+        return None
+
+    def _markup(self) -> _Found | None:
+        for el in self.root.iterfind(".//*[@itemprop='datePublished']"):
+            found = self._parse(el.get("content") or el.get("datetime") or _text(el))
+            if found:
+                return found
+        times = list(self.root.iter("time"))
+        # a <time> flagged as the publication date, else the first one that parses
+        times.sort(key=lambda t: not (t.get("pubdate") is not None
+                                      or "publish" in (t.get("class") or "").lower()))
+        for el in times:
+            found = self._parse(el.get("datetime") or _text(el))
+            if found:
+                return found
+        return None
+
+    def _classed(self) -> _Found | None:
+        """The first short element whose class or id says it holds the date."""
+        body = self.root.find("body")
+        for el in (body if body is not None else self.root).iter("span", "div", "p", "li", "td",
+                                                                 "small", "em", "font", "dd"):
+            attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+            if len(attrs) > 2 and _DATE_CLASS_RE.search(attrs) and not _NOT_DATE_CLASS_RE.search(
+                attrs
+            ):
+                text = _text(el)
+                if len(text) < _MAX_DATE_LINE and not _UPDATED_LABEL_RE.search(text):
+                    found = self._parse(text)
+                    if found:
+                        return found
+        return None
+
+    def _text_nodes(self) -> Iterator[str]:
+        body = self.root.find("body")
+        for el in (body if body is not None else self.root).iter():
+            if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS and el.text:
+                yield el.text
+            if el.tail:
+                yield el.tail
+
+    def _visible(self) -> tuple[_Found | None, _Found | None, _Found | None]:
+        """(labelled published, labelled updated, first date anywhere) in the visible text."""
+        published = updated = first = None
+        previous = ""
+        for text in self._text_nodes():
+            if not any(c.isdigit() for c in text):
+                if text.strip():
+                    previous = text
+                continue
+            for pos, value in iter_dates(text, self.now):
+                before = (previous[-20:] + " " + text[:pos])[-30:]
+                raw = text.strip()[:80]
+                if _UPDATED_LABEL_RE.search(before):
+                    updated = updated or (value, raw)
+                elif published is None and _PUBLISHED_LABEL_RE.search(before):
+                    published = (value, raw)
+                first = first or (value, raw)
+            if published and updated:
+                break
+            previous = text
+        return published, updated, first
+
+    def find(self) -> PageDates:
+        visible = self._visible()
+        classed = self._classed()
+        published = (
+            self._jsonld("datePublished")
+            or self._meta(_PUBLISHED_KEYS)
+            or self._markup()
+        )
+        published = published or classed or visible[0] or self._meta(_WEAK_PUBLISHED_KEYS)
+        from_url = url_date(self.url, self.now)
+        if from_url and (published is None or published[0][:10] != from_url):
+            # a date in the URL path is set once, when the article is filed: it wins the day
+            published = (from_url, published[1] if published else from_url)
+        published = published or visible[2]
+        updated = self._jsonld("dateModified") or self._meta(_UPDATED_KEYS) or visible[1]
+        return PageDates(
+            published=published[0] if published else None,
+            updated=updated[0] if updated else None,
+            raw=published[1] if published else None,
+        )
+
+
+def _text(el: etree._Element) -> str:
+    return " ".join("".join(el.itertext()).split())

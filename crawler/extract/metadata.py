@@ -1,0 +1,154 @@
+"""Page metadata: headline, byline, source, section, canonical URL and declared language."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml import etree
+
+_SPACE_RE = re.compile(r"\s+")
+#: Separators sites put between the headline and their own name in ``<title>``.
+_TITLE_SPLIT_RE = re.compile(r"\s+[|\-–—·•:»/]+\s+|\s*[|_·•»]\s*|\s*[–—]{1,2}\s*|\s*--\s*")
+_NORM_RE = re.compile(r"[\W_]+")
+_BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|作者|记者|文)\s*[:：]?\s*", re.I)
+_SOURCE_LABEL_RE = re.compile(r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I)
+_AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
+_AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
+
+
+def clean(text: str | None) -> str:
+    return _SPACE_RE.sub(" ", text or "").strip()
+
+
+def text_of(el: etree._Element) -> str:
+    return clean("".join(el.itertext()))
+
+
+def _norm(text: str) -> str:
+    return _NORM_RE.sub("", text.casefold())
+
+
+def meta_map(root: etree._Element) -> dict[str, str]:
+    """``<meta>`` values by lower-cased property/name/itemprop; the first one of a key wins."""
+    found: dict[str, str] = {}
+    for meta in root.iterfind(".//meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if key and content and content.strip():
+            found.setdefault(key.strip().lower(), clean(content))
+    return found
+
+
+def _strip_site(title: str, reference: list[str]) -> str:
+    """The part of a ``<title>`` that is the headline: the segment matching a reference headline,
+    else the longest segment (site names and sections are short)."""
+    parts = [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p and p.strip()]
+    if len(parts) <= 1:
+        return title
+    refs = [_norm(r) for r in reference if r]
+    for ref in refs:
+        for i in range(len(parts)):
+            for j in range(len(parts), i, -1):
+                joined = _norm("".join(parts[i:j]))
+                if joined and joined == ref:
+                    return title_join(title, parts[i], parts[j - 1])
+    return max(parts, key=len)
+
+
+def title_join(title: str, first: str, last: str) -> str:
+    start = title.find(first)
+    end = title.rfind(last) + len(last)
+    return title[start:end] if 0 <= start < end else first
+
+
+def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict]) -> str | None:
+    """og:title or the h1 when they agree with ``<title>``, else ``<title>`` without the site."""
+    title_el = root.find(".//title")
+    page_title = text_of(title_el) if title_el is not None else ""
+    h1s = [t for t in (text_of(h) for h in root.iter("h1")) if t][:5]
+    og = meta.get("og:title") or meta.get("twitter:title") or ""
+    ld = next((o.get("headline") for o in jsonld if isinstance(o.get("headline"), str)), "")
+    norm_title = _norm(page_title)
+    # an h1 that <title> or og:title contains is the headline, not a logo or section name
+    for h1 in h1s:
+        n = _norm(h1)
+        if len(n) > 3 and (n in norm_title or n in _norm(og) or n == _norm(ld)):
+            return h1
+    for candidate in (og, ld):
+        if candidate:
+            return _strip_site(clean(candidate), [*h1s, page_title])
+    if page_title:
+        return _strip_site(page_title, h1s)
+    return h1s[0] if h1s else None
+
+
+def canonical(root: etree._Element, meta: dict[str, str], url: str) -> str | None:
+    for link in root.iterfind(".//link[@rel]"):
+        if link.get("rel", "").lower() == "canonical" and link.get("href"):
+            return urljoin(url, link.get("href").strip())
+    og = meta.get("og:url")
+    return urljoin(url, og) if og else None
+
+
+def declared_lang(root: etree._Element, meta: dict[str, str]) -> str | None:
+    value = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    value = value or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
+    if not value:
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item)]
+    return []
+
+
+def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
+           head_text: str) -> str | None:
+    for obj in jsonld:
+        names = [clean(n) for n in _names(obj.get("author")) if clean(n)]
+        if names:
+            return "; ".join(dict.fromkeys(names))
+    value = meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
+    if value and not value.startswith("http"):
+        return _BYLINE_PREFIX_RE.sub("", value)
+    for el in root.iterfind(".//*[@rel='author']"):
+        text = text_of(el)
+        if text:
+            return text
+    match = _AUTHOR_LABEL_RE.search(head_text)
+    if match:
+        return match.group(1)
+    for el in root.iter("span", "div", "p", "a", "address"):
+        if _AUTHOR_CLASS_RE.search(el.get("class") or "") :
+            text = _BYLINE_PREFIX_RE.sub("", text_of(el))
+            if 2 < len(text) < 80:
+                return text
+    return None
+
+
+def source(meta: dict[str, str], head_text: str) -> str | None:
+    match = _SOURCE_LABEL_RE.search(head_text)
+    if match:
+        return match.group(1)
+    return meta.get("og:site_name") or meta.get("application-name") or None
+
+
+def section(root: etree._Element, meta: dict[str, str]) -> str | None:
+    value = meta.get("article:section") or meta.get("og:section") or meta.get("section")
+    if value:
+        return value
+    for el in root.iterfind(".//*[@class]"):
+        if "breadcrumb" in el.get("class", "").lower():
+            links = [text_of(a) for a in el.iter("a")]
+            links = [t for t in links if t]
+            if len(links) >= 2:
+                return links[-1] if len(links) > 2 else links[1]
+    return None

@@ -1,0 +1,405 @@
+"""Pure normalisers for text, dates, URLs, image alt/caption/credit and language.
+
+No Scrapy here: parsers and pipelines both call these, and each is unit-tested on its own.
+Cheap rules come first everywhere; the slow libraries (``dateparser``, ``langdetect``) are only
+reached when the cheap rules cannot decide, and their results are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+# --------------------------------------------------------------------------------------------
+# Text
+
+# Zero-width space/non-joiner/joiner, BOM, word joiner, soft hyphen: invisible, but they break
+# full-text search and equality checks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad"))
+# ``\s`` on str patterns covers NBSP (U+00A0) and the ideographic space (U+3000) too.
+_WS_RE = re.compile(r"\s+")
+_PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
+
+
+def normalize_text(s: str | None) -> str | None:
+    """NFC, invisible characters dropped, any whitespace run -> one space, stripped; "" -> None.
+
+    NFC and not NFKC: NFKC would turn full-width CJK punctuation (，：（）) into ASCII.
+    """
+    if s is None:
+        return None
+    s = unicodedata.normalize("NFC", s).translate(_INVISIBLE)
+    return _WS_RE.sub(" ", s).strip() or None
+
+
+def normalize_body(body: str) -> str:
+    """Paragraphs (split on blank lines) normalised, empties dropped, joined by one blank line."""
+    paragraphs = (normalize_text(p) for p in _PARAGRAPH_SPLIT_RE.split(body or ""))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
+_TIME = (
+    r"(?:[T\s]+|,\s*|-(?=\d{1,2}:))"
+    r"(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2})(?:\.\d+)?)?"
+)
+_OFFSET = r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+# Each rule is tried with ``search`` so that labels ("Updated:", "发布时间：") and trailing text
+# around the date do not matter.
+_DATE_RULES = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # 2022-12-21, 2022/12/21, 2022.12.21, ISO with T/Z/offset, gov.cn 2022-12-21-15:42:07
+        rf"(?<!\d)(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})(?!\d)"
+        rf"(?:{_TIME}{_OFFSET})?",
+        # 2022年12月21日 15:42
+        rf"(?P<y>\d{{4}})\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日(?:{_TIME})?",
+        # Dec 21, 2022 / December 8, 2025 14:38 / Dec. 8, 2025
+        rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})(?!\d)(?:{_TIME})?",
+        # 8 December 2025 [14:38]
+        rf"(?<!\d)(?P<d>\d{{1,2}})\s+{_MONTH},?\s+(?P<y>\d{{4}})(?!\d)(?:{_TIME})?",
+    )
+)
+_LABEL_RE = re.compile(
+    r"^\s*(?:发布时间|发布日期|更新时间|时间|日期|Updated|Published|Posted|Date|Release date)"
+    r"\s*(?:on)?\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+# Thai government pages (and one CD page in the wild) carry Buddhist-era years: 2565 = 2022.
+_BUDDHIST_ERA_MIN, _BUDDHIST_ERA_OFFSET = 2500, 543
+
+
+@lru_cache(maxsize=32)
+def _zone(tz: str) -> tzinfo:
+    return ZoneInfo(tz)
+
+
+def _format(value: datetime, tz: str) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_zone(tz))
+    return value.astimezone(_zone(tz)).isoformat(timespec="seconds")
+
+
+def _offset(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _from_match(match: re.Match[str], tz: str) -> str | None:
+    parts = match.groupdict()
+    month = (
+        int(parts["m"]) if parts.get("m") else _MONTHS.get((parts.get("mon") or "").lower())
+    )
+    if month is None:
+        return None
+    year = int(parts["y"])
+    if year >= _BUDDHIST_ERA_MIN:
+        year -= _BUDDHIST_ERA_OFFSET
+    try:
+        if parts.get("H") is None:
+            return date(year, month, int(parts["d"])).isoformat()
+        value = datetime(
+            year,
+            month,
+            int(parts["d"]),
+            int(parts["H"]),
+            int(parts["M"]),
+            int(parts.get("S") or 0),
+            tzinfo=_offset(parts.get("tz")),
+        )
+    except ValueError:
+        return None
+    return _format(value, tz)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(text: str, tz: str) -> str | None:
+    for rule in _DATE_RULES:
+        match = rule.search(text)
+        if match:
+            return _from_match(match, tz)
+    return _dateparser_fallback(_LABEL_RE.sub("", text), tz)
+
+
+def _dateparser_fallback(text: str, tz: str) -> str | None:
+    if not re.search(r"\d{4}", text):
+        # No year: dateparser would fill it from the clock, i.e. guess.
+        return None
+    import dateparser  # slow to import and to run: only reached when every cheap rule failed
+
+    parsed = dateparser.parse(
+        text,
+        settings={
+            "TIMEZONE": tz,
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            # Never relative ("2 hours ago"): that would be the crawl time, not the page's date.
+            "PARSERS": ["custom-formats", "absolute-time"],
+        },
+    )
+    if parsed is None:
+        return None
+    if parsed.year >= _BUDDHIST_ERA_MIN:
+        parsed = parsed.replace(year=parsed.year - _BUDDHIST_ERA_OFFSET)
+    if ":" not in text and parsed.time() == datetime.min.time():
+        return parsed.date().isoformat()
+    return _format(parsed, tz)
+
+
+def normalize_date(value: str | datetime | date | None, tz: str = DEFAULT_TZ) -> str | None:
+    """A date as ISO 8601 with offset, or ``YYYY-MM-DD`` when only the day is known; else None.
+
+    Naive times are read in ``tz``; aware ones are converted to ``tz``. Idempotent.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return _format(value, tz)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = normalize_text(value)
+    return _parse_date_text(text, tz) if text else None
+
+
+_WS_ID_RE = re.compile(r"(?<![0-9A-Za-z])WS([0-9a-fA-F]{24})(?![0-9a-fA-F])")
+
+
+def ws_id_datetime(url_or_id: str) -> datetime | None:
+    """Publication time encoded in a China Daily CMS id (``WS`` + 24 hex, ObjectId layout).
+
+    The first 8 hex digits are a Unix time; in Beijing time they match the page's "Updated" minute.
+    """
+    match = _WS_ID_RE.search(url_or_id or "")
+    if not match:
+        return None
+    return datetime.fromtimestamp(int(match.group(1)[:8], 16), _zone("Asia/Shanghai"))
+
+
+# --------------------------------------------------------------------------------------------
+# Images: alt, caption, credit
+
+_IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp)$", re.IGNORECASE)
+# What is left of an upload name once the extension is gone: one ASCII token ("IMG_1234", "1",
+# a CMS hex id). Prose has spaces or non-ASCII letters.
+_FILE_STEM_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def clean_alt(alt: str | None) -> str | None:
+    """Alt text without the uploaded file's extension; None when it is only a file name."""
+    alt = normalize_text(alt)
+    if alt is None:
+        return None
+    stem = _IMAGE_EXT_RE.sub("", alt)
+    if stem != alt and _FILE_STEM_RE.match(stem):
+        return None
+    return normalize_text(stem)
+
+
+_PHOTO_LABEL = (
+    r"(?:Photos?|Images?|Pictures?|Graphics?|Video|Credit|Source|"
+    r"图片来源|图片|来源|供图|摄影|图)"
+)
+# "[Photo/Xinhua]", "[Photo by Su Zhigang/For chinadaily.com.cn]", "(Photo: Xinhua)",
+# "（图片来源：新华社）" at the end of a caption.
+_BRACKET_CREDIT_RE = re.compile(
+    rf"\s*[\[［(（【]\s*{_PHOTO_LABEL}\s*(?:/|:|：|\s+by\b|\s)\s*"
+    r"(?P<credit>[^\[\]［］()（）【】]+?)\s*[\]］)）】]\s*$",
+    re.IGNORECASE,
+)
+# "... Photo: Xinhua" without brackets.
+_LABEL_CREDIT_RE = re.compile(
+    rf"(?:^|(?<=\s)|(?<=[。.!?！？]))\s*{_PHOTO_LABEL}\s*(?:[:：]|\s+by\b)\s*(?P<credit>[^:：]+?)\s*$",
+    re.IGNORECASE,
+)
+# "... LIU CHAOFU/FOR CHINA DAILY" or "WANG JING/CHINA DAILY": upper case, a slash, no brackets.
+_CAPS_CREDIT_RE = re.compile(
+    r"(?:^|(?<=\s))(?P<credit>[A-Z][A-Z.'\- ]*[A-Z.]\s*/\s*[A-Z][A-Z.'\- ]*[A-Z.])\s*$"
+)
+# "新华社记者 王鹏 摄", maybe in full-width brackets: the photographer line of Chinese captions.
+_SHOT_BY_CREDIT_RE = re.compile(
+    r"(?:^|(?<=[\s。.!?！？]))[(（]?\s*(?P<credit>[^\s(（。][^(（。]{0,40}?)\s*摄\s*[)）]?\s*$"
+)
+_CREDIT_RULES = (_BRACKET_CREDIT_RE, _LABEL_CREDIT_RE, _CAPS_CREDIT_RE, _SHOT_BY_CREDIT_RE)
+
+
+def split_credit(caption: str | None) -> tuple[str | None, str | None]:
+    """Split a caption into (caption, credit); the credit is the photographer/agency part.
+
+    "[Photo by Su Zhigang/For chinadaily.com.cn]" gives "Su Zhigang/For chinadaily.com.cn": the
+    label ("Photo", "Photo by", "图片来源：") is not part of who took or supplied the picture.
+    """
+    caption = normalize_text(caption)
+    if caption is None:
+        return None, None
+    for rule in _CREDIT_RULES:
+        match = rule.search(caption)
+        if match:
+            return normalize_text(caption[: match.start()]), normalize_text(match["credit"])
+    return caption, None
+
+
+# --------------------------------------------------------------------------------------------
+# Language
+
+_SCRIPTS = (
+    ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")),
+    ("ja", re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+    ("en", re.compile(r"[A-Za-z\u00c0-\u024f]")),
+)
+# One ideograph, kana or hangul syllable carries about as much as three Latin letters, so a
+# mostly Chinese alt with one English name in it still counts as Chinese.
+_SCRIPT_WEIGHT = {"zh": 3, "ja": 3, "ko": 2}
+# Scripts that name one language outright, so langdetect (slow) is not needed.
+_DECISIVE = ("zh", "ja", "ko")
+LANGDETECT_MIN_LETTERS = 40
+# langdetect's accuracy stops improving long before a whole article; cap its input.
+_LANGDETECT_SAMPLE = 2000
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    return {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}
+
+
+def _by_script(counts: dict[str, int]) -> str | None:
+    if counts["ja"]:
+        # Japanese mixes kanji with kana; Chinese never has kana.
+        counts = {**counts, "ja": counts["ja"] + counts["zh"], "zh": 0}
+    weighted = {lang: n * _SCRIPT_WEIGHT.get(lang, 1) for lang, n in counts.items() if n}
+    return max(weighted, key=weighted.__getitem__) if weighted else None
+
+
+def script_lang(text: str | None) -> str | None:
+    """Language of a short string by its dominant script; Latin counts as English.
+
+    Short strings (alt text, captions) are too short for statistics, so no Latin language other
+    than English is guessed.
+    """
+    return _by_script(_script_counts(text)) if text else None
+
+
+@lru_cache(maxsize=2048)
+def _langdetect(sample: str) -> str | None:
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0  # langdetect is random by default: same text, different answers
+    try:
+        code = detect(sample)
+    except LangDetectException:
+        return None
+    return code.split("-")[0]  # zh-cn / zh-tw -> zh
+
+
+def detect_lang(text: str | None) -> str | None:
+    """ISO 639-1 language of a text: by script when that decides, else a seeded langdetect."""
+    if not text:
+        return None
+    sample = text[:_LANGDETECT_SAMPLE]
+    counts = _script_counts(sample)
+    guess = _by_script(counts)
+    if guess is None or guess in _DECISIVE or sum(counts.values()) < LANGDETECT_MIN_LETTERS:
+        return guess
+    return _langdetect(sample) or guess
+
+
+# --------------------------------------------------------------------------------------------
+# URLs and fingerprints
+
+_TRACKING_PARAMS = frozenset(
+    {
+        "spm", "from", "share", "share_token", "shareid", "fbclid", "gclid", "msclkid",
+        "isappinstalled", "scene", "clicktime", "enterid", "wxshare_count", "timestamp",
+    }
+)  # fmt: skip
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name.startswith("utm_") or name in _TRACKING_PARAMS
+
+
+def canonicalize_url(url: str) -> str:
+    """The URL as a person would write it: lower-case scheme and host, no fragment, no trackers.
+
+    The path keeps its case and the scheme is kept: many government portals answer only on http,
+    so forcing https would invent URLs that do not exist. Parameter order is kept (not sorted) so
+    the URL stays the one the site links to.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}@{host}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+_CJK_CHAR_RE = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\U00020000-\U0002ebef]"
+)
+_WORD_RE = re.compile(r"[^\W_]")
+
+
+def content_hash(headline: str | None, body: str | None) -> str:
+    """sha256 (hex) of the normalised headline and body: equal when only whitespace differs."""
+    text = f"{normalize_text(headline) or ''}\n{normalize_body(body or '')}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def word_count(body: str, lang: str | None = None) -> int:
+    """Words in a body: whitespace-separated tokens, and each CJK character counts as one.
+
+    For a known non-CJK ``lang`` a run of ideographs (a name in brackets in an English article)
+    is one token like any other, not one word per character.
+    """
+    if not body:
+        return 0
+    cjk = 0
+    if lang in (None, "zh", "ja"):
+        cjk = len(_CJK_CHAR_RE.findall(body))
+        body = _CJK_CHAR_RE.sub(" ", body)
+    return cjk + sum(1 for token in body.split() if _WORD_RE.search(token))

@@ -1,0 +1,124 @@
+"""Parser for english.www.gov.cn (and english.gov.cn): the State Council's English site.
+
+China Daily runs it on its CMS (``content_WS<24 hex>.html`` ids, the same metas; see
+``chinadaily_cms``). The template: ``div.Artical_Title``, an info line "Updated: December 8, 2025
+14:38 Xinhua", the body in ``div.Artical_Content`` starting with a dateline ("BEIJING, Dec. 8 --"),
+which is part of the story and stays, then "Editor: …", which goes to ``editor``.
+
+Pages of the 2014-2018 site (``/news/top_news/YYYY/MM/DD/content_2814….htm``) use an older
+template: ``div.conter-conter > h3``, ``div.adio`` with "Updated: Jan 12,2016 9:31 PM" and the
+source, and the body in ``div#sp``. They have no WS id, so the time comes from that line alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.items import Article
+from crawler.normalize import detect_lang, normalize_date, normalize_text
+from crawler.parsers import ParseError
+from crawler.parsers import chinadaily_cms as cms
+
+HOSTS = ("english.www.gov.cn", "english.gov.cn")
+SITE = "english.www.gov.cn"
+EXTRACTOR = "english_gov_cn"
+TIMEZONE = "Asia/Shanghai"
+_TITLE_SUFFIXES = (" - english.gov.cn", " | english.gov.cn")
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_HEADLINE_XPATHS = (
+    f"//div[{_has_class('Artical_Title')}]",
+    f"//div[{_has_class('conter-conter')}]/h3",
+)
+_CONTENT_XPATHS = (f"//div[{_has_class('Artical_Content')}]", "//div[@id='sp']")
+_INFO_XPATHS = (f"//div[{_has_class('Artical_Info')}]", f"//div[{_has_class('adio')}]")
+_BREADCRUMB_XPATHS = (
+    f"//div[{_has_class('BreadcrumbNav')}]//a",
+    f"//div[{_has_class('breadcrumb')}]//a",
+)
+# "Editor: Wang Meng" sits in div.edit (current) or div.editor (legacy), sometimes in a <p>.
+_EDITOR_XPATHS = (f"//*[{_has_class('edit')} or {_has_class('editor')}]", "//p")
+_EDITOR_RE = re.compile(r"^Editor\s*[:：]\s*(?P<name>.+)$", re.IGNORECASE)
+_BACK_TO_TOP = "back to the top"
+# The legacy info line has a 12-hour clock, which the date normalizer would read as 24-hour.
+_AMPM_RE = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d{2})\s*(?P<ampm>[AP])\.?M\b\.?", re.IGNORECASE)
+_LEGACY_DATE_RE = re.compile(
+    r"Updated\s*:\s*[A-Za-z]{3,9}\.?\s*\d{1,2},\s*\d{4}\s+" + _AMPM_RE.pattern, re.IGNORECASE
+)
+
+
+def parse_article(html: str, url: str) -> Article:
+    """Parse one english.gov.cn article page; ParseError when the page is not an article."""
+    doc = cms.parse_html(html)
+    meta = cms.metas(doc)
+    editor = _pop_editor(doc)
+    cms.remove_chrome(doc)
+    title = cms.first(doc, _HEADLINE_XPATHS)
+    headline = normalize_text(cms.element_text(title)) if title is not None else None
+    headline = headline or cms.headline(doc, meta, _TITLE_SUFFIXES)
+    if not headline:
+        raise ParseError(f"no headline: {url}")
+    container = cms.content_container(doc, _CONTENT_XPATHS)
+    for wrapper in list(container.iter("content")):  # legacy: <div id="sp"><content><p>…
+        wrapper.drop_tag()
+    body, images = cms.body_and_images(container, url)
+    info, shown_date = _info(doc)
+    return Article(
+        url=url,
+        headline=headline,
+        canonical_url=meta.get("og:url"),
+        site=SITE,
+        section=cms.breadcrumb_section(doc, _BREADCRUMB_XPATHS),
+        byline=info.byline,
+        source=meta.get("source") or info.source,
+        editor=editor or normalize_text(meta.get("editor")),
+        published_at=cms.published_at(
+            info.date_raw, meta.get("publishdate"), meta.get("contentid") or url, TIMEZONE
+        ),
+        date_raw=shown_date or meta.get("publishdate"),
+        body=body,
+        lang=detect_lang(body),
+        extractor=EXTRACTOR,
+        images=images,
+    )
+
+
+def _pop_editor(doc: cms.HtmlElement) -> str | None:
+    """The "Editor: …" name; the line and any "Back to the top" link leave the tree (not body)."""
+    editor = None
+    for xpath in _EDITOR_XPATHS:
+        for el in doc.xpath(xpath):
+            text = normalize_text(el.text_content()) or ""
+            match = _EDITOR_RE.match(text)
+            if match or text.lower() == _BACK_TO_TOP:
+                editor = editor or (match["name"] if match else None)
+                el.drop_tree()
+    for link in list(doc.iter("a")):
+        if (normalize_text(link.text_content()) or "").lower() == _BACK_TO_TOP:
+            link.drop_tree()
+    return editor
+
+
+def _info(doc: cms.HtmlElement) -> tuple[cms.InfoLine, str | None]:
+    """The info line, its date in 24-hour time, and the date text as the page shows it."""
+    el = cms.first(doc, _INFO_XPATHS)
+    text = normalize_text(cms.element_text(el)) if el is not None else None
+    legacy = _LEGACY_DATE_RE.search(text or "")
+    if legacy is None:
+        info = cms.parse_info(text)
+        return info, info.date_raw
+    shown = legacy.group()
+    rest = f"{text[: legacy.start()]} | {text[legacy.end() :]}"
+    info = cms.parse_info(rest)
+    # published_at re-reads date_raw: give it the 24-hour form, keep the shown one for the row.
+    date_24h = _AMPM_RE.sub(_to_24h, shown)
+    return cms.InfoLine(info.byline, info.source, normalize_date(date_24h, TIMEZONE)), shown
+
+
+def _to_24h(match: re.Match[str]) -> str:
+    hour = int(match["h"]) % 12 + (12 if match["ampm"].upper() == "P" else 0)
+    return f"{hour:02d}:{match['m']}"

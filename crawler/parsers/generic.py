@@ -1,0 +1,74 @@
+"""Generic article extractor: any page in, an Article out, with no site-specific rules.
+
+The page is parsed once; metadata and dates are read first (they live in ``<head>``, bylines and
+date lines that the body stage prunes), then the body stage prunes chrome and picks the content,
+and the image stage reads images and captions inside that content.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from crawler.extract import body as body_stage
+from crawler.extract import dates as date_stage
+from crawler.extract import images as image_stage
+from crawler.extract import metadata
+from crawler.extract.html import parse_html
+from crawler.items import Article
+from crawler.normalize import detect_lang
+
+NAME = "generic"
+HOSTS: tuple[str, ...] = ()
+_HEAD_TEXT = 3000
+#: Below this much text (CJK counted double) the extraction is retried without chrome rules.
+_RETRY_BELOW = 300
+
+
+def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
+                content: list[etree._Element]) -> tuple[list[str], list[etree._Element]]:
+    root = parse_html(html)
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return paragraphs, content
+    body_stage.prune(body)
+    loose, loose_content = body_stage.extract_body(body, [], headline)
+    if body_stage.text_size(loose) > body_stage.text_size(paragraphs):
+        return loose, loose_content
+    return paragraphs, content
+
+
+def parse_article(html: str | bytes, url: str) -> Article:
+    """Extract an Article from any HTML page (bytes are decoded by BOM, UTF-8, then meta charset)."""
+    article = Article(url=url, site=urlsplit(url).hostname or None, extractor=NAME)
+    root = parse_html(html)
+    if root is None:
+        return article
+    body = root.find("body")
+    if body is None:
+        body = root
+    # JSON-LD lives in <script> elements, which pruning drops
+    jsonld = date_stage.jsonld_objects(root)
+    chrome = body_stage.prune(body)
+    meta = metadata.meta_map(root)
+    head_text = metadata.clean("".join(body.itertext())[:_HEAD_TEXT])
+
+    article.headline = metadata.headline(root, meta, jsonld)
+    dates = date_stage.DateFinder(root, url, jsonld).find()
+    article.published_at, article.updated_at = dates.published, dates.updated
+    article.date_raw = dates.raw
+    article.byline = metadata.byline(root, meta, jsonld, head_text)
+    article.source = metadata.source(meta, head_text)
+    article.section = metadata.section(root, meta)
+    article.canonical_url = metadata.canonical(root, meta, url)
+    declared = metadata.declared_lang(root, meta)
+
+    paragraphs, content = body_stage.extract_body(body, chrome, article.headline)
+    if body_stage.text_size(paragraphs) < _RETRY_BELOW:
+        # chrome rules can hit the article's own wrapper ("section--ads"): retry without them
+        paragraphs, content = _loose_body(html, article.headline, paragraphs, content)
+    article.body = "\n\n".join(paragraphs)
+    article.lang = declared or detect_lang(article.body[:1000])
+    article.images = image_stage.extract_images(content, url, article.lang)
+    return article

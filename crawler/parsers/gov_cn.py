@@ -1,0 +1,154 @@
+"""Parser for www.gov.cn, the Chinese central government portal (TRS CMS, 2023+ template).
+
+Everything dependable is in ``<meta>``: ``firstpublishedtime`` (``2026-01-05-18:30:00``, the
+space form on some pages; Beijing time), ``lastmodifiedtime``, ``manuscriptId``, ``lanmu`` (the
+column) and ``author`` (the editor). The headline is the hidden ``div.share-title`` the WeChat
+share script reads (the visible ``h1`` is missing on 公报 and policy-library pages), else
+``<title>`` without its "_<column>_中国政府网" suffix. The body is ``div.TRS_UEDITOR`` inside
+``#UCAP-CONTENT``; policy-library (政策文件库) pages put it in ``td#UCAP-CONTENT`` under a
+``table.bd1`` of 发文机关 / 发布日期 / … rows. Print, share, QR and the client-side pager are
+chrome.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from crawler.items import Article
+from crawler.normalize import normalize_date, normalize_text
+from crawler.parsers import ParseError
+from crawler.parsers import chinadaily_cms as html_blocks
+
+HOSTS = ("www.gov.cn", "gov.cn")
+SITE = "www.gov.cn"
+EXTRACTOR = "gov_cn"
+TIMEZONE = "Asia/Shanghai"
+
+
+def _has_class(*names: str) -> str:
+    return " or ".join(
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names
+    )
+
+
+_CHROME_XPATHS = (
+    "//script | //style | //noscript | //canvas | //template",
+    # Client-side pager, QR popup, video/flash holder, share bar.
+    "//*[@id='pagination' or @id='qr_container' or @id='div_div' or @id='myFlash' or @id='share']",
+    f"//*[{_has_class('shuzi', 'pages_print', 'share', 'BreadcrumbNav', 'xg-list', 'jiedu-blk')}]",
+    f"//*[{_has_class('editor', 'share-title', 'share-substr', 'pageInfo')}]",
+    # Hidden blocks (empty placeholders, the share text read above) are never article text.
+    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    # The WeChat share image and QR codes when they sit inside the body.
+    "//img[contains(@src, '/images/150.jpg') or contains(@src, 'qrcode')"
+    " or contains(@src, 'erweima')]",
+)
+_CONTENT_XPATHS = (
+    f"//*[@id='UCAP-CONTENT']//div[{_has_class('TRS_UEDITOR')}]",
+    f"//div[{_has_class('TRS_UEDITOR')}]",
+    "//*[@id='UCAP-CONTENT']",
+    f"//div[{_has_class('pages_content')}]",
+)
+_HEADLINE_XPATHS = ("//h1[@id='ti']", f"//div[{_has_class('article')}]//h1")
+# "标题_国务院部门文件_中国政府网", "标题__2007年第23号国务院公报_中国政府网": one column
+# segment at most (a headline with an underscore of its own would lose its last part; the share
+# title, tried first, has no suffix at all).
+_TITLE_SUFFIX_RE = re.compile(r"(?:_+[^_]{1,30})?_+中国政府网\s*$")
+_SOURCE_RE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
+_VISIBLE_DATE_RE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}(?:[\s-]+\d{1,2}:\d{2}(?::\d{2})?)?)")
+_EDITOR_RE = re.compile(r"责任编辑\s*[:：]\s*([^\s|｜】]+)")
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# Chinese never puts a space between ideographs (or between an ideograph and a number); spaces
+# there are line breaks and full-width indents of the page layout ("2007<br>　年末").
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}\d])|(?<=\d)\s+(?=[{_CJK}])")
+
+
+def tighten_cjk(text: str | None) -> str | None:
+    """Text without layout whitespace between CJK characters (and CJK and digits)."""
+    text = normalize_text(text)
+    return _CJK_GAP_RE.sub("", text) if text else None
+
+
+def _text(doc: html_blocks.HtmlElement, xpath: str) -> str | None:
+    el = html_blocks.first(doc, [xpath])
+    return normalize_text(html_blocks.element_text(el)) if el is not None else None
+
+
+def _headline(doc: html_blocks.HtmlElement) -> str | None:
+    headline = _text(doc, f"//div[{_has_class('share-title')}]")
+    if not headline:
+        h1 = html_blocks.first(doc, _HEADLINE_XPATHS)
+        headline = normalize_text(html_blocks.element_text(h1)) if h1 is not None else None
+    if not headline:
+        title = normalize_text(doc.findtext(".//title")) or ""
+        headline = _TITLE_SUFFIX_RE.sub("", title)
+    return tighten_cjk(headline)
+
+
+def _doc_table(doc: html_blocks.HtmlElement) -> dict[str, str]:
+    """The 政策文件库 metadata table: ``{"发文机关": "…", "发布日期": "…", …}``."""
+    cells = [
+        normalize_text(html_blocks.element_text(td)) or ""
+        for td in doc.xpath(f"//table[{_has_class('bd1')}]//td")
+    ]
+    table: dict[str, str] = {}
+    for label, value in itertools.pairwise(cells):
+        if label.endswith(("：", ":")) and value and not value.endswith(("：", ":")):
+            table.setdefault(label.rstrip("：: ").replace(" ", ""), value)
+    return table
+
+
+def _first_match(pattern: re.Pattern[str], *texts: str | None) -> str | None:
+    for text in texts:
+        match = pattern.search(text or "")
+        if match:
+            return match.group(1)
+    return None
+
+
+def parse_article(html: str, url: str) -> Article:
+    """Parse one www.gov.cn article page; ParseError when the page is not one."""
+    doc = html_blocks.parse_html(html)
+    meta = html_blocks.metas(doc)
+    # Read before chrome removal: the share title, the date line and the editor line are chrome.
+    headline = _headline(doc)
+    subtitle = tighten_cjk(_text(doc, f"//div[{_has_class('share-substr')}]"))
+    date_line = _text(doc, f"//div[{_has_class('pages-date')}]")
+    source_line = _text(doc, f"//span[{_has_class('font-zyygwj')}]")
+    editor_line = _text(doc, f"//div[{_has_class('editor')}]")
+    table = _doc_table(doc)
+    section = meta.get("lanmu") or html_blocks.breadcrumb_section(
+        doc, [f"//*[{_has_class('BreadcrumbNav')}]//a"]
+    )
+    if not headline:
+        raise ParseError(f"no headline: {url}")
+    html_blocks.remove_chrome(doc, _CHROME_XPATHS)
+    container = html_blocks.first(doc, _CONTENT_XPATHS)
+    if container is None:
+        raise ParseError(f"no #UCAP-CONTENT / div.TRS_UEDITOR body: {url}")
+    body, images = html_blocks.body_and_images(container, url)
+
+    date_raw = (
+        meta.get("firstpublishedtime")
+        or _first_match(_VISIBLE_DATE_RE, date_line)
+        or table.get("发布日期")
+    )
+    published = normalize_date(date_raw, TIMEZONE)
+    updated = normalize_date(meta.get("lastmodifiedtime"), TIMEZONE)
+    return Article(
+        url=url,
+        headline=headline,
+        site=SITE,
+        section=section,
+        subtitle=subtitle,
+        source=_first_match(_SOURCE_RE, source_line, date_line) or table.get("发文机关"),
+        editor=meta.get("author") or _first_match(_EDITOR_RE, editor_line),
+        published_at=published,
+        updated_at=updated if updated != published else None,
+        date_raw=date_raw,
+        body=body,
+        lang="zh",
+        extractor=EXTRACTOR,
+        images=images,
+    )

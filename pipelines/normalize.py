@@ -1,0 +1,86 @@
+"""NormalizePipeline: one clean form for every article, whichever parser produced it.
+
+Text fields get NFC and whitespace cleanup, dates become ISO 8601 in the spider's timezone, the
+URL a canonical form, and missing languages, word count and content hash are filled in. Values a
+parser already decided (``lang``, ``alt_lang``) are kept: the site parser knows its site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+
+from crawler.items import Article, Image
+from crawler.normalize import (
+    DEFAULT_TZ,
+    canonicalize_url,
+    content_hash,
+    detect_lang,
+    normalize_body,
+    normalize_date,
+    normalize_text,
+    script_lang,
+    word_count,
+)
+from pipelines.validate import count_drop
+
+_TEXT_FIELDS = ("headline", "site", "spider", "section", "subtitle", "byline", "source", "editor",
+                "date_raw", "lang", "extractor")  # fmt: skip
+_DATE_FIELDS = ("published_at", "updated_at")
+
+
+def _image(image: Image) -> Image:
+    alt = normalize_text(image.alt)
+    caption = normalize_text(image.caption)
+    return Image(
+        src=canonicalize_url(image.src),
+        alt=alt,
+        alt_lang=image.alt_lang or script_lang(alt),
+        caption=caption,
+        caption_lang=image.caption_lang or script_lang(caption),
+        credit=normalize_text(image.credit),
+    )
+
+
+def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
+    """A normalised copy of an article (pure; the pipeline is a thin wrapper)."""
+    changes: dict = {name: normalize_text(getattr(article, name)) for name in _TEXT_FIELDS}
+    changes.update({name: normalize_date(getattr(article, name), tz) for name in _DATE_FIELDS})
+    body = normalize_body(article.body or "")
+    lang = changes["lang"] or detect_lang(body)
+    changes.update(
+        url=article.url.strip(),
+        canonical_url=canonicalize_url(article.canonical_url or article.url),
+        body=body,
+        lang=lang,
+        word_count=word_count(body, lang),
+        content_hash=content_hash(changes["headline"], body),
+        images=[_image(image) for image in article.images or []],
+    )
+    return dataclasses.replace(article, **changes)
+
+
+class NormalizePipeline:
+    """Normalise every item (an Article, or any item with Article's fields) into an Article."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
+
+    def _timezone(self) -> str:
+        return getattr(self.crawler.spider, "timezone", None) or DEFAULT_TZ
+
+    def process_item(self, item: Any) -> Article:
+        try:
+            if not isinstance(item, Article):
+                item = Article.from_dict(ItemAdapter(item).asdict())
+            return normalize_article(item, self._timezone())
+        except Exception as exc:  # an odd item is dropped and counted; the crawl goes on
+            url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
+            raise count_drop(self.crawler, "invalid_item", url, repr(exc)) from exc

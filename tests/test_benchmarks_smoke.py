@@ -1,0 +1,85 @@
+"""Tiny runs of each benchmark, so that they cannot rot: no timing assertions, seconds each."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from benchmarks import crawl, extraction, storage, synthetic
+from crawler.parsers import govt_chinadaily
+from crawler.spiders.govt_chinadaily import GovtChinadailySpider
+
+
+def table_rows(output: str) -> dict[str, list[str]]:
+    """First cell -> the other cells, for every markdown table row printed."""
+    rows = {}
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("|--"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_synthetic_pages_are_site_articles_of_realistic_size():
+    for url, html in synthetic.pages(5):
+        assert GovtChinadailySpider.is_article_url(url)
+        assert synthetic.PAGE_BYTES[0] <= len(html.encode()) <= synthetic.PAGE_BYTES[1] * 1.1
+        article = govt_chinadaily.parse_article(html, url)
+        assert article.headline and article.body and article.images
+        assert article.published_at and article.published_at.startswith(url.split("/")[4][:4])
+        assert all(image.caption and image.credit for image in article.images)
+        assert "Share - WeChat" not in article.body
+
+
+def test_synthetic_mirror_links_every_article(tmp_path):
+    start, urls = synthetic.write_mirror(tmp_path, 30)
+    assert GovtChinadailySpider.is_list_url(start)
+    site = tmp_path / synthetic.HOST
+    listed = set()
+    for page in site.joinpath("news").rglob("*.html"):
+        listed |= set(re.findall(r'href="//govt\.chinadaily\.com\.cn(/s/[^"]+)"', page.read_text()))
+    assert {u.removeprefix(synthetic.BASE) for u in urls} == listed
+    assert (site / "robots.txt").is_file()
+
+
+def test_synthetic_articles_have_three_images_and_both_languages():
+    items = list(synthetic.articles(50))
+    assert len({a.url for a in items}) == 50
+    assert all(len(a.images) == 3 for a in items)
+    assert {a.lang for a in items} == {"en", "zh"}
+
+
+def test_crawl_benchmark_runs_both_sides(capsys):
+    assert crawl.main(["--articles", "20"]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert rows["bare"][0] == rows["govnews"][0]  # same pages fetched
+    assert rows["govnews"][-1] == "20"  # every article stored
+
+
+def test_storage_benchmark_ingests_searches_and_exports(capsys):
+    assert storage.main(["--articles", "60", "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    assert rows["ArticleWriter.write"][0] == "60"
+    assert rows["re-crawl, unchanged"][0] == "6"
+    for _, query in storage.QUERIES:
+        assert f"| {query} " in out
+    assert "60" in rows  # the whole-database export row
+
+
+def test_extraction_benchmark_compares_with_trafilatura(capsys):
+    pytest.importorskip("trafilatura")
+    assert extraction.main(["--pages", "3"]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert rows["trafilatura"][1] == "1.00"
+    assert rows["site parser"][-1] == "3/3"
+
+
+def test_profile_names_the_parser():
+    pytest.importorskip("pyinstrument")
+    pages = [
+        extraction.Page(id=str(i), url=url, html=html.encode())
+        for i, (url, html) in enumerate(synthetic.pages(2))
+    ]
+    assert "parse_article" in extraction.profile(pages)

@@ -1,0 +1,343 @@
+"""Units for crawler.normalize: text, dates, WS ids, alt/caption/credit, language, URLs, counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crawler.normalize import (
+    canonicalize_url,
+    clean_alt,
+    content_hash,
+    detect_lang,
+    normalize_body,
+    normalize_date,
+    normalize_text,
+    script_lang,
+    split_credit,
+    word_count,
+    ws_id_datetime,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("   \n\t ", None),
+        ("\u00a0\u3000", None),
+        ("\u200b", None),
+        ("  Hello   world \n", "Hello world"),
+        ("innovation.\u00a0", "innovation."),
+        ("a\u00a0b\u3000c", "a b c"),
+        ("zero\u200bwidth\u200c\u200djoin\ufeff\u2060ers", "zerowidthjoiners"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("Cafe\u0301", "Café"),  # NFC composes
+        ("（图片来源：新华社）", "（图片来源：新华社）"),  # no NFKC: full-width punctuation kept
+        ("ＡＢＣ１２３", "ＡＢＣ１２３"),
+        ("line\r\nbreak", "line break"),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@given(st.text())
+def test_normalize_text_is_idempotent(s):
+    once = normalize_text(s)
+    assert normalize_text(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", ""),
+        ("One.\n\nTwo.", "One.\n\nTwo."),
+        ("  One.  \n \n\n  Two.\u00a0 \n", "One.\n\nTwo."),
+        ("One\nstill one.\n\nTwo.", "One still one.\n\nTwo."),
+        ("\n\n\u200b\n\nOnly.\n\n\u3000\n\n", "Only."),
+    ],
+)
+def test_normalize_body(raw, expected):
+    assert normalize_body(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # ISO forms
+        ("2022-12-21T15:42:07+08:00", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21T07:42:07Z", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21T07:42:07.123Z", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21T02:42:07-0500", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21T15:42:07", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21 15:42", "2022-12-21T15:42:00+08:00"),
+        ("2022-12-21 15:42:07", "2022-12-21T15:42:07+08:00"),
+        ("2022-12-21-15:42:07", "2022-12-21T15:42:07+08:00"),  # gov.cn firstpublishedtime
+        ("2022-12-21", "2022-12-21"),
+        ("2022-1-5", "2022-01-05"),
+        ("2022/12/21", "2022-12-21"),
+        ("2022/12/21 15:42", "2022-12-21T15:42:00+08:00"),
+        # Chinese
+        ("2022年12月21日", "2022-12-21"),
+        ("2022年12月21日 15:42", "2022-12-21T15:42:00+08:00"),
+        ("发布时间：2022年12月21日 15:42:07", "2022-12-21T15:42:07+08:00"),
+        ("发布时间：2022-12-21 15:42 来源：新华社", "2022-12-21T15:42:00+08:00"),
+        # English
+        ("Updated: Dec 21, 2022", "2022-12-21"),
+        ("Updated: 2024-05-13 09:08", "2024-05-13T09:08:00+08:00"),
+        ("Published: December 8, 2025 14:38", "2025-12-08T14:38:00+08:00"),
+        ("December 8, 2025 14:38", "2025-12-08T14:38:00+08:00"),
+        ("Dec. 8, 2025", "2025-12-08"),
+        ("Sept 3, 2021", "2021-09-03"),
+        ("8 December 2025", "2025-12-08"),
+        ("8 Dec 2025 09:30", "2025-12-08T09:30:00+08:00"),
+        ("chinadaily.com.cn | Updated: 2024-05-20 14:41", "2024-05-20T14:41:00+08:00"),
+        # Buddhist era
+        ("2565-12-21", "2022-12-21"),
+        ("Updated: 2569-05-17 20:43", "2026-05-17T20:43:00+08:00"),
+        # invalid
+        (None, None),
+        ("", None),
+        ("nonsense", None),
+        ("2022-02-30", None),
+        ("2022-12-21 25:00", None),
+        ("Foo 21, 2022", None),
+        ("3 hours ago", None),
+    ],
+)
+def test_normalize_date(raw, expected):
+    assert normalize_date(raw) == expected
+
+
+def test_normalize_date_slow_fallback_for_other_languages():
+    assert normalize_date("21 de diciembre de 2022") == "2022-12-21"
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "expected"),
+    [
+        (datetime(2022, 12, 21, 15, 42, 7), "Asia/Shanghai", "2022-12-21T15:42:07+08:00"),
+        (datetime(2022, 12, 21, 7, 42, 7, tzinfo=UTC), "Asia/Shanghai",
+         "2022-12-21T15:42:07+08:00"),
+        (datetime(2022, 12, 21, 7, 42, 7, 999, tzinfo=UTC), "UTC", "2022-12-21T07:42:07+00:00"),
+        (date(2022, 12, 21), "Asia/Shanghai", "2022-12-21"),
+        ("2022-12-21 15:42", "Europe/London", "2022-12-21T15:42:00+00:00"),
+        ("2022-07-01 15:42", "Europe/London", "2022-07-01T15:42:00+01:00"),
+        ("2022-12-21T15:42:07+08:00", "Europe/London", "2022-12-21T07:42:07+00:00"),
+    ],
+)  # fmt: skip
+def test_normalize_date_timezones(value, tz, expected):
+    assert normalize_date(value, tz) == expected
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1)),
+    st.sampled_from(["Asia/Shanghai", "UTC", "Europe/Berlin", "America/New_York"]),
+)
+def test_normalize_date_is_idempotent(value, tz):
+    once = normalize_date(value, tz)
+    assert normalize_date(once, tz) == once
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://govt.chinadaily.com.cn/s/202212/21/WS63a2b8cf498e1f3c5a1f3b8c/x.html",
+         datetime(2022, 12, 21, 15, 42, 7, tzinfo=SHANGHAI)),
+        ("WS664af0b2a31082fc043c814d", datetime(2024, 5, 20, 14, 41, 54, tzinfo=SHANGHAI)),
+        ("//www.chinadaily.com.cn/a/202405/13/WS664167f4a31082fc043c6af7.html",
+         datetime(2024, 5, 13, 9, 8, 4, tzinfo=SHANGHAI)),
+        ("https://english.www.gov.cn/news/202405/11/content_WS663f7559c6d0868f4e8e7042.html",
+         datetime(2024, 5, 11, 21, 40, 41, tzinfo=SHANGHAI)),
+        ("https://example.org/a.html", None),
+        ("WS63a2b8cf", None),  # too short
+        ("WS63a2b8cf498e1f3c5a1f3b8c0", None),  # too long
+        ("", None),
+    ],
+)  # fmt: skip
+def test_ws_id_datetime(value, expected):
+    got = ws_id_datetime(value)
+    assert got == expected
+    if got is not None:
+        assert got.utcoffset() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize(
+    ("alt", "expected"),
+    [
+        ("Zhan Decun, director of the foreign affairs office of the Guangzhou municipal "
+         "government..jpg",
+         "Zhan Decun, director of the foreign affairs office of the Guangzhou municipal "
+         "government."),
+        ("The third Workshop for Thought Leaders is held in Guangzhou..png",
+         "The third Workshop for Thought Leaders is held in Guangzhou."),
+        ("联合国人居署城市最佳实践数据库首页发布广州奖《2022年地方执行〈新城市议程〉报告》。.png",
+         "联合国人居署城市最佳实践数据库首页发布广州奖《2022年地方执行〈新城市议程〉报告》。"),
+        ("A view of the city.JPEG", "A view of the city"),
+        ("Harbin.webp", None),
+        ("IMG_1234.jpg", None),
+        ("664167f4a31082fc2b6dd360.jpeg", None),
+        ("1.png", None),
+        ("DSC-0042.GIF", None),
+        ("photo.bmp", None),
+        ("A view of the city", "A view of the city"),
+        ("chinadaily", "chinadaily"),
+        ("  spaced\u00a0alt  ", "spaced alt"),
+        ("", None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_clean_alt(alt, expected):
+    assert clean_alt(alt) == expected
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("Zhan Decun, director of the foreign affairs office of the Guangzhou municipal "
+         "government. [Photo/Southern Metropolis Daily]",
+         ("Zhan Decun, director of the foreign affairs office of the Guangzhou municipal "
+          "government.", "Southern Metropolis Daily")),
+        ("Staff at work. [Photo by Su Zhigang/For chinadaily.com.cn]",
+         ("Staff at work.", "Su Zhigang/For chinadaily.com.cn")),
+        ("Joggers run in December.\u00a0LIU CHAOFU/FOR CHINA DAILY ",
+         ("Joggers run in December.", "LIU CHAOFU/FOR CHINA DAILY")),
+        ("Visitors at the fair. WANG JING/CHINA DAILY",
+         ("Visitors at the fair.", "WANG JING/CHINA DAILY")),
+        ("A ship. [Photo/Xinhua]", ("A ship.", "Xinhua")),
+        ("A ship. [Photo/VCG]", ("A ship.", "VCG")),
+        ("A ship. [Photos/IC]", ("A ship.", "IC")),
+        ("A ship. (Photo: Xinhua)", ("A ship.", "Xinhua")),
+        ("A ship. Photo: Xinhua", ("A ship.", "Xinhua")),
+        ("A ship. ［Photo/Xinhua］", ("A ship.", "Xinhua")),
+        ("市民在公园游览。（图片来源：新华社）", ("市民在公园游览。", "新华社")),
+        ("市民在公园游览。（新华社记者 王鹏 摄）", ("市民在公园游览。", "新华社记者 王鹏")),
+        ("市民在公园游览。新华社记者 王鹏 摄", ("市民在公园游览。", "新华社记者 王鹏")),
+        ("[Photo/Xinhua]", (None, "Xinhua")),
+        ("Just a caption.", ("Just a caption.", None)),
+        ("The UN and WHO/UNICEF agree", ("The UN and WHO/UNICEF agree", None)),
+        ("Children (left) and parents", ("Children (left) and parents", None)),
+        ("A view of the bay (2022)", ("A view of the bay (2022)", None)),
+        ("", (None, None)),
+        (None, (None, None)),
+    ],
+)  # fmt: skip
+def test_split_credit(caption, expected):
+    assert split_credit(caption) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("联合国人居署城市最佳实践数据库首页发布广州奖《2022年地方执行〈新城市议程〉报告》。",
+         "zh"),
+        ("UN-Habitat publishes the Guangzhou Award 2022 report.", "en"),
+        ("Der Bürgermeister", "en"),  # short Latin strings are not guessed further
+        ("广州奖颁奖 Guangzhou", "zh"),
+        ("東京でラーメンを食べた", "ja"),
+        ("서울특별시", "ko"),
+        ("Москва", "ru"),
+        ("القاهرة", "ar"),
+        ("2022 — 12 …", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_script_lang(text, expected):
+    assert script_lang(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("In the past 10 years, the Guangzhou Award event has been held five times, and the award "
+         "has built a network of multilateral exchanges and cooperation among global cities.",
+         "en"),
+        ("Der Preis wurde in Guangzhou verliehen, und die Stadt hat viele neue Freunde in der "
+         "ganzen Welt gefunden, sagte der Direktor des Büros.", "de"),
+        ("Le prix a été décerné à Guangzhou et la ville a trouvé de nombreux amis dans le monde "
+         "entier, a déclaré le directeur du bureau.", "fr"),
+        ("在过去十年里，广州奖已举办五届，在全球城市之间建立起多边交流合作网络。" * 3, "zh"),
+        ("广州奖已举办五届。", "zh"),
+        ("Short English.", "en"),
+        ("", None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_detect_lang(text, expected):
+    assert detect_lang(text) == expected
+
+
+def test_detect_lang_decides_cjk_by_script_without_langdetect(monkeypatch):
+    monkeypatch.setattr("crawler.normalize._langdetect", pytest.fail)
+    text = "在过去十年里，广州奖已举办五届，在全球城市之间建立起多边交流合作网络。" * 5
+    assert detect_lang(text) == "zh"
+
+
+def test_detect_lang_is_deterministic():
+    text = "Ten years of celebrating the Guangzhou Award signifies a decade of rapid development."
+    assert {detect_lang(text) for _ in range(5)} == {"en"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Govt.ChinaDaily.com.cn/s/202212/21/WS63a2b8cf498e1f3c5a1f3b8c.html#top",
+         "https://govt.chinadaily.com.cn/s/202212/21/WS63a2b8cf498e1f3c5a1f3b8c.html"),
+        ("http://govt.chinadaily.com.cn/s/a.html", "http://govt.chinadaily.com.cn/s/a.html"),
+        ("https://example.org:443/A/B.HTML", "https://example.org/A/B.HTML"),
+        ("http://example.org:80/", "http://example.org/"),
+        ("http://example.org:8080/x", "http://example.org:8080/x"),
+        ("https://example.org", "https://example.org/"),
+        ("https://example.org/a?utm_source=wx&id=3&spm=a.b&from=timeline&share=1&page=2",
+         "https://example.org/a?id=3&page=2"),
+        ("https://example.org/a?b=2&a=1", "https://example.org/a?b=2&a=1"),
+        ("https://example.org/a?UTM_Medium=x&fbclid=y&gclid=z", "https://example.org/a"),
+        ("  https://example.org/a  ", "https://example.org/a"),
+    ],
+)  # fmt: skip
+def test_canonicalize_url(url, expected):
+    assert canonicalize_url(url) == expected
+    assert canonicalize_url(expected) == expected
+
+
+def test_content_hash_ignores_whitespace_differences_only():
+    base = content_hash("Headline", "One.\n\nTwo.")
+    assert len(base) == 64
+    assert content_hash(" Headline\u00a0", "One.  \n\n\n Two.\u200b") == base
+    assert content_hash("Headline", "One.\n\nTwo!") != base
+    assert content_hash("Other", "One.\n\nTwo.") != base
+    assert content_hash(None, "") == content_hash("", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "lang", "expected"),
+    [
+        ("", None, 0),
+        ("One two three.", "en", 3),
+        ("One two\n\nthree — four.", "en", 4),
+        ("广州奖已举办五届。", "zh", 8),
+        ("广州奖 Guangzhou Award 2022。", "zh", 6),
+        ("广州奖 Guangzhou Award 2022。", None, 6),
+        ("The Guangzhou Award (广州奖) is ten years old.", "en", 8),
+        ("東京でラーメン", "ja", 7),
+    ],
+)
+def test_word_count(body, lang, expected):
+    assert word_count(body, lang) == expected
+
+
+def test_aware_offsets_are_kept_exact():
+    # A half-hour zone shows the offset is computed, not assumed to be whole hours.
+    india = timezone(timedelta(hours=5, minutes=30))
+    assert normalize_date(datetime(2022, 12, 21, 13, 12, 7, tzinfo=india)) == (
+        "2022-12-21T15:42:07+08:00"
+    )

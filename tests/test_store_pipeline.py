@@ -1,0 +1,215 @@
+"""SQLitePipeline: batches, stats, the crawls row, store errors; in-process and in a real run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from scrapy import Spider, signals
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Article, Image
+from pipelines.store import SQLitePipeline
+from storage import db as storage_db
+from storage.db import connect
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class ItemsSpider(Spider):
+    name = "items_spider"
+
+
+def article(n: int, **fields) -> Article:
+    values = {
+        "url": f"https://www.example.gov/news/{n}.html",
+        "headline": f"Headline {n}",
+        "body": f"Paragraph one of {n}.\n\nParagraph two.",
+        "content_hash": f"hash-{n}",
+        "images": [Image(src=f"https://www.example.gov/img/{n}.jpg")],
+    }
+    values.update(fields)
+    return Article(**values)
+
+
+@pytest.fixture
+def crawler(tmp_path: Path):
+    crawler = get_crawler(
+        ItemsSpider, {"GOVNEWS_DB": str(tmp_path / "news.db"), "GOVNEWS_BATCH_SIZE": 2}
+    )
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    return crawler
+
+
+def close(crawler, pipeline: SQLitePipeline, reason: str = "finished") -> None:
+    """What the engine does at the end: pipelines' close_spider, then the spider_closed signal."""
+    pipeline.close_spider()
+    crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason=reason)
+
+
+def test_pipeline_writes_batches_stats_and_crawl_row(tmp_path: Path, crawler) -> None:
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    assert (pipeline.path, pipeline.batch_size) == (str(tmp_path / "news.db"), 2)
+    pipeline.open_spider()
+    reader = connect(tmp_path / "news.db", readonly=True)
+    assert pipeline.process_item(article(1)) == article(1, spider="items_spider")
+    assert reader["articles"].count == 0  # buffered
+    pipeline.process_item(article(2))
+    assert reader["articles"].count == 2  # one batch written
+    dict_item = {"url": article(3).url, "body": "Dict item.", "images": [{"src": "https://x/3"}]}
+    pipeline.process_item(dict_item)
+    assert dict_item["spider"] == "items_spider"
+    pipeline.process_item(article(1))
+    crawler.stats.set_value("response_received_count", 5)
+    crawler.stats.inc_value("govnews/dropped/no_body")
+    close(crawler, pipeline, reason="shutdown")
+
+    rows = list(reader["articles"].rows_where(order_by="id"))
+    assert [r["url"] for r in rows] == [article(n).url for n in (1, 2, 3)]
+    assert {r["spider"] for r in rows} == {"items_spider"}
+    assert {r["crawl_id"] for r in rows} == {1}
+    assert reader["images"].count == 3
+    stats = crawler.stats.get_stats()
+    assert (
+        stats["govnews/stored/new"],
+        stats["govnews/stored/updated"],
+        stats["govnews/stored/unchanged"],
+    ) == (3, 0, 1)
+    (crawl,) = reader["crawls"].rows
+    assert crawl["spider"] == "items_spider"
+    assert crawl["finish_reason"] == "shutdown"
+    assert crawl["finished_at"] >= crawl["started_at"]
+    assert (crawl["pages_fetched"], crawl["articles_new"], crawl["articles_unchanged"]) == (5, 3, 1)
+    assert crawl["articles_dropped"] == 1
+    assert json.loads(crawl["stats"])["govnews/dropped/no_body"] == 1
+    assert pipeline.db is None  # connection closed
+
+
+def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog) -> None:
+    crawler.settings.frozen = False
+    crawler.settings.set("GOVNEWS_BATCH_SIZE", 3)
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    broken = article(2, images=[Image(src=None)])  # violates images.src NOT NULL
+    with caplog.at_level(logging.ERROR, logger="pipelines.store"):
+        for item in (article(1), broken, article(3), "not an article"):
+            pipeline.process_item(item)
+        close(crawler, pipeline)
+    db = connect(tmp_path / "news.db", readonly=True)
+    assert [r["url"] for r in db["articles"].rows] == [article(1).url, article(3).url]
+    stats = crawler.stats.get_stats()
+    assert stats["govnews/dropped/store_error"] == 2
+    assert stats["govnews/stored/new"] == 2
+    assert any(broken.url in record.getMessage() for record in caplog.records)
+    (crawl,) = db["crawls"].rows
+    assert (crawl["articles_new"], crawl["articles_dropped"]) == (2, 2)
+
+
+def test_database_failure_gives_up_the_batch_at_once(
+    tmp_path: Path, crawler, monkeypatch, caplog
+) -> None:
+    """Locked past the busy timeout: the batch is counted lost without a wait per article."""
+    monkeypatch.setattr(storage_db, "BUSY_TIMEOUT", 0.3)
+    crawler.settings.frozen = False
+    crawler.settings.set("GOVNEWS_BATCH_SIZE", 4)
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    other = connect(tmp_path / "news.db")
+    other.execute("begin immediate")  # e.g. someone running VACUUM
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="pipelines.store"):
+        for n in range(4):
+            pipeline.process_item(article(n))
+    assert time.monotonic() - started < 2.0  # one wait, not one per article
+    assert crawler.stats.get_value("govnews/dropped/store_error") == 4
+    assert sum("Not stored: " in r.getMessage() for r in caplog.records) == 4
+    other.execute("commit")
+    for n in range(4, 8):
+        pipeline.process_item(article(n))  # the crawl goes on
+    close(crawler, pipeline)
+    db = connect(tmp_path / "news.db", readonly=True)
+    assert [r["url"] for r in db["articles"].rows] == [article(n).url for n in range(4, 8)]
+    (crawl,) = db["crawls"].rows
+    assert (crawl["articles_new"], crawl["articles_dropped"]) == (4, 4)
+
+
+SCRIPT = """
+import sys
+
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+
+from crawler.items import Article, Image
+
+
+class Demo(Spider):
+    name = "demo"
+
+    async def start(self):
+        # data: URLs are real downloads through the engine, without a server.
+        for n in range(int(sys.argv[2])):
+            yield Request(f"data:text/plain,{n}", cb_kwargs={"n": n})
+
+    def parse(self, response, n):
+        yield Article(
+            url=f"https://www.example.gov/news/{n}.html",
+            headline=f"Headline {n}",
+            body=sys.argv[3] + f" {n}",
+            content_hash=sys.argv[3] + str(n),
+            images=[Image(src=f"https://www.example.gov/img/{n}.jpg")],
+        )
+
+
+process = CrawlerProcess({
+    "ITEM_PIPELINES": {"pipelines.store.SQLitePipeline": 300},
+    "GOVNEWS_DB": sys.argv[1],
+    "GOVNEWS_BATCH_SIZE": 4,
+    "CLOSESPIDER_ITEMCOUNT": int(sys.argv[4]),
+    "CONCURRENT_REQUESTS": 1,
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
+    "LOG_LEVEL": "INFO",
+})
+process.crawl(Demo)
+process.start()
+"""
+
+
+def run_crawl(tmp_path: Path, items: int, body: str, itemcount: int = 0) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    db_path = str(tmp_path / "news.db")
+    args = [sys.executable, str(script), db_path, str(items), body, str(itemcount)]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Deprecat" not in done.stderr, done.stderr  # methods without the spider argument
+
+
+def test_real_crawl_records_runs_and_finish_reasons(tmp_path: Path) -> None:
+    run_crawl(tmp_path, 10, "first")
+    run_crawl(tmp_path, 10, "first")
+    run_crawl(tmp_path, 10, "edited", itemcount=6)
+    db = connect(tmp_path / "news.db", readonly=True)
+    crawls = list(db["crawls"].rows_where(order_by="id"))
+    assert [c["finish_reason"] for c in crawls] == ["finished", "finished", "closespider_itemcount"]
+    counts = [(c["articles_new"], c["articles_updated"], c["articles_unchanged"]) for c in crawls]
+    assert counts[:2] == [(10, 0, 0), (0, 0, 10)]
+    # CLOSESPIDER_ITEMCOUNT closes after 6 items; items already in flight are still stored.
+    assert counts[2][0] == counts[2][2] == 0
+    assert 6 <= counts[2][1] < 10
+    assert crawls[0]["pages_fetched"] == 10
+    assert db["article_versions"].count == crawls[2]["articles_updated"]
+    assert db["articles"].count == 10
+    assert db["images"].count == 10
+    assert json.loads(crawls[0]["stats"])["item_scraped_count"] == 10
+    assert all(c["finished_at"] >= c["started_at"] for c in crawls)
