@@ -24,10 +24,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DEMO_MIRROR = Path(__file__).resolve().parent / "demo_mirror"
-
 
 logger = logging.getLogger("govnews")
 
@@ -54,9 +56,12 @@ def name_value(text: str) -> tuple[str, str]:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.lock import AlreadyRunning
-    from crawler.run import UnknownSpider, scheduled_crawl
+    from crawler.run import UnknownSpider, scheduled_crawl, spider_names
     from crawler.verdict import ExitCode, exit_code
 
+    if args.list:
+        print("\n".join(spider_names()))
+        return ExitCode.OK
     try:
         results = scheduled_crawl(
             [] if args.all else args.spiders,
@@ -72,6 +77,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return ExitCode.LOCKED
     except UnknownSpider as exc:
         fail("crawl", exc.args[0])
+        return ExitCode.START_FAILED
+    except OSError as exc:  # the lock or log file cannot be opened: no such directory, ...
+        fail("crawl", f"cannot start: {exc}")
         return ExitCode.START_FAILED
     for result in results:
         verdict = result.verdict
@@ -94,7 +102,7 @@ def iso_date(text: str) -> str:
     return text
 
 
-def open_db(path: str):
+def open_db(path: str) -> sqlite_utils.Database:
     """A read-only connection: readers never block a crawl writing the same file."""
     from storage.db import connect
 
@@ -266,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("spiders", nargs="*", metavar="SPIDER", help="spiders to run (default: all)")
     crawl.add_argument("--all", action="store_true", help="run every spider of the project")
+    crawl.add_argument("--list", action="store_true", help="print the spiders' names and exit")
     crawl.add_argument(
         "-s", dest="set", action="append", type=name_value, default=[], metavar="NAME=VALUE",
         help="Scrapy setting, as with scrapy crawl (repeatable)",

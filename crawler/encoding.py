@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def codec_name(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
+@cache
 def _is_single_byte(codec: str) -> bool:
     # A multi-byte codec waits for more input after a lead byte; a single-byte one never does.
     for lead in (b"\x81", b"\xc3"):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from w3lib.encoding import html_to_unicode
-
+from crawler.encoding import decode_html
 from crawler.items import Article
 from crawler.parsers import parse_page
 from pipelines.normalize import normalize_article
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode a page as a browser would: BOM, then the header, then ``<meta>``, then a guess."""
-    _, text = html_to_unicode(content_type, body)
-    return text
 
 
 def extract_file(body: bytes, url: str, tz: str = "Asia/Shanghai") -> Article:

@@ -23,7 +23,6 @@ from scrapy.exceptions import NotConfigured
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.middlewares import count_lost, failure_reason
-from crawler.normalize import canonicalize_url
 from storage.db import connect
 from storage.queries import known_urls, revalidation_targets
 from storage.writer import mark_seen, save_validators
@@ -107,14 +106,13 @@ class IncrementalMiddleware:
         request = item_or_request
         stats = self.crawler.stats
         stats.inc_value("govnews/requests/article")
-        stored_as = self._stored_as(request.url)
-        if stored_as is None:
+        if not self._is_stored(request.url):
             return request
-        if stored_as not in self.targets:
+        if request.url not in self.targets:
             stats.inc_value("govnews/skipped/known")
             return None
         stats.inc_value("govnews/revalidated")
-        etag, last_modified = self.targets[stored_as]
+        etag, last_modified = self.targets[request.url]
         for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)):
             if value:
                 request.headers.setdefault(name, value)
@@ -125,7 +123,7 @@ class IncrementalMiddleware:
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(exc, HttpError) and exc.response.status == 304:
             assert self.db is not None
-            mark_seen(self.db, [self._stored_as(request.url) or request.url])
+            mark_seen(self.db, [request.url])
             self.crawler.stats.inc_value("govnews/not_modified")
             self.crawler.stats.inc_value("govnews/stored/unchanged")
             return
@@ -135,12 +133,9 @@ class IncrementalMiddleware:
         is_article_url = getattr(self.crawler.spider, "is_article_url", None)
         return is_article_url is not None and is_article_url(url)
 
-    def _stored_as(self, url: str) -> str | None:
-        """The form of ``url`` the database knows (as linked, or canonicalised), if any."""
-        for candidate in (url, canonicalize_url(url)):
-            if candidate in self.known or candidate in self.targets:
-                return candidate
-        return None
+    def _is_stored(self, url: str) -> bool:
+        # ``known`` holds both the URL each article was stored under and its canonical URL.
+        return url in self.known or url in self.targets
 
 
 def _text(header: bytes | None) -> str | None:

@@ -27,7 +27,6 @@ HIGHLIGHT = ("[", "]")
 ELLIPSIS = "…"
 #: The trigram tokenizer cannot match terms shorter than this; they are searched with LIKE.
 TRIGRAM = 3
-_SNIPPET_TOKENS = 64  # the FTS5 maximum; a trigram token is about one character
 #: A match in the headline counts this many times a match in the body.
 _HEADLINE_WEIGHT = 10.0
 _SNIPPET_CHARS = 40
@@ -117,11 +116,12 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[
     Whitespace separates terms; an article must contain every term, as a substring, case
     insensitively (so Chinese needs no word segmentation). Terms of 3+ characters use the
     trigram FTS index, ranked by bm25 with headline matches weighing 10x body matches
-    (``rank``: lower is better). Terms of 1-2 characters
-    (``新闻``, ``EU``) cannot use trigrams: they are matched with ``LIKE`` on top of the index
-    query, or on their own with headline matches first, then newest (``rank`` is ``None``).
-    Each result has the keys of :data:`SEARCH_COLUMNS`; ``snippet`` marks matches with
-    :data:`HIGHLIGHT`.
+    (``rank``: lower is better). Terms of 1-2 characters (``新闻``, ``EU``) cannot use trigrams:
+    they are matched with ``LIKE`` on top of the index query, or on their own newest first
+    (``rank`` is ``None``), walking the ``published_at`` index so that a common term stops after
+    ``limit`` hits instead of scanning every body. Each result has the keys of
+    :data:`SEARCH_COLUMNS`; ``snippet`` is the text around the first match, matches marked
+    with :data:`HIGHLIGHT`.
     """
     terms = [term.replace('"', "") for term in query.split()]
     terms = [term for term in terms if term]
@@ -136,33 +136,34 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[
         likes.append(f"(a.headline like :like{i} escape '\\' or a.body like :like{i} escape '\\')")
     if long_terms:
         params["match"] = " ".join(f'"{term}"' for term in long_terms)
-        params["open"], params["close"] = HIGHLIGHT
-        params["ellipsis"] = ELLIPSIS
+        # Rank ids only, then fetch 'limit' rows: the sorter then holds no bodies or snippets
+        # for the thousands of matches a common word has (2x faster than snippet() in one query).
+        join = "join articles a on a.id = articles_fts.rowid" if likes else ""
         sql = f"""
-            select a.id, a.url, a.site, a.headline, a.published_at, a.lang,
-              snippet(articles_fts, -1, :open, :close, :ellipsis, {_SNIPPET_TOKENS}),
-              bm25(articles_fts, {_HEADLINE_WEIGHT}, 1.0) as score
-            from articles_fts join articles a on a.id = articles_fts.rowid
-            where articles_fts match :match {"".join(" and " + like for like in likes)}
-            order by score
+            select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body, top.score
+            from (
+              select articles_fts.rowid as id, bm25(articles_fts, {_HEADLINE_WEIGHT}, 1.0) as score
+              from articles_fts {join}
+              where articles_fts match :match {"".join(" and " + like for like in likes)}
+              order by score
+              limit :limit
+            ) as top
+            join articles a on a.id = top.id
+            order by top.score
+        """
+    else:
+        sql = f"""
+            select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body, null
+            from articles a
+            where {" and ".join(likes)}
+            order by a.published_at desc, a.id desc
             limit :limit
         """
-        rows = db.execute(sql, params).fetchall()
-        return [dict(zip(SEARCH_COLUMNS, row, strict=True)) for row in rows]
-    sql = f"""
-        select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body
-        from articles a
-        where {" and ".join(likes)}
-        order by a.headline like :like0 escape '\\' desc, a.published_at desc, a.id desc
-        limit :limit
-    """
     results = []
-    for *fields, body in db.execute(sql, params):
-        result = dict(zip(SEARCH_COLUMNS, fields, strict=False))
-        headline = result["headline"] or ""
-        result["snippet"] = _snippet(body or "", short_terms) or _snippet(headline, short_terms)
-        result["rank"] = None
-        results.append(result)
+    for id_, url, site, headline, published_at, lang, body, score in db.execute(sql, params):
+        snippet = _snippet(body or "", terms) or _snippet(headline or "", terms)
+        values = (id_, url, site, headline, published_at, lang, snippet, score)
+        results.append(dict(zip(SEARCH_COLUMNS, values, strict=True)))
     return results
 
 
@@ -223,7 +224,7 @@ def _snippet(text: str, terms: list[str]) -> str:
     if not found:
         return ""
     start = max(0, min(found) - _SNIPPET_CHARS)
-    end = min(len(text), min(found) + _SNIPPET_CHARS)
+    end = min(len(text), min(found) + max(map(len, terms)) + _SNIPPET_CHARS)
     pattern = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
     open_, close = HIGHLIGHT
     window = re.sub(pattern, lambda m: open_ + m.group(0) + close, text[start:end], flags=re.I)

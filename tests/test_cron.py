@@ -258,6 +258,29 @@ def test_unknown_spider_exits_start_failed(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()
 
 
+def test_unusable_database_or_log_path_exits_start_failed(tmp_path: Path) -> None:
+    db = tmp_path / "no" / "such" / "dir" / "govnews.db"
+    result = govnews("crawl", "govt_chinadaily", "--db", str(db), cwd=tmp_path)
+    assert result.returncode == ExitCode.START_FAILED
+    assert reason_line(result).startswith("govnews crawl: cannot start: [Errno 2] ")
+    assert str(db) in reason_line(result)
+    log = tmp_path / "no" / "crawl.log"
+    result = govnews("crawl", "--db", str(tmp_path / "x.db"), "--log-file", str(log), cwd=tmp_path)
+    assert result.returncode == ExitCode.START_FAILED
+    assert reason_line(result).endswith(f"No such file or directory: '{log}'")
+
+
+def test_list_and_usage_errors(tmp_path: Path) -> None:
+    listed = govnews("crawl", "--list", cwd=tmp_path)
+    assert listed.returncode == 0
+    assert "govt_chinadaily" in listed.stdout.split()
+    both = govnews("crawl", "govt_chinadaily", "--all", cwd=tmp_path)
+    assert both.returncode == 2 and "SPIDER... or --all" in both.stderr
+    db_setting = govnews("crawl", "-s", "GOVNEWS_DB=x.db", cwd=tmp_path)
+    assert db_setting.returncode == 2 and "--db" in db_setting.stderr
+    assert not list(tmp_path.iterdir())  # nothing created
+
+
 def test_component_that_fails_to_load_exits_start_failed(tmp_path: Path, mirror_server) -> None:
     server = mirror_server(DEMO_MIRROR)
     db = tmp_path / "govnews.db"

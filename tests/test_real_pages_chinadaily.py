@@ -9,6 +9,7 @@ import re
 
 import pytest
 from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
 from crawler.parsers import chinadaily
@@ -129,7 +130,7 @@ def test_real_list_excerpt_gives_its_stories_and_pages():
     path = RAW / "www.chinadaily.com.cn" / "EXCERPT_list_world_china-us_page1_2019-01.html"
     if not path.is_file():
         pytest.skip(f"{path} is not there")
-    spider = ChinadailySpider()
+    spider = ChinadailySpider.from_crawler(get_crawler(ChinadailySpider))
     url = "https://www.chinadaily.com.cn/world/china-us"
     links = spider.links(HtmlResponse(url, body=path.read_bytes(), encoding="utf-8"))
     articles = [u.rsplit("/", 1)[-1] for u in links if spider.is_article_url(u)]

@@ -6,8 +6,6 @@ fault page must be stored (when a retry can save it) or logged and counted with 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -19,6 +17,7 @@ from tests.faultserver import (
     HOST,
     OFFSITE_HOST,
     SCENARIOS,
+    SLOW_SECONDS,
     CrawlRun,
     FaultServer,
     Page,
@@ -36,9 +35,15 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         yield running
 
 
+PAGES = SCENARIOS["network"] + SCENARIOS["timeout"]
+START_URLS = [list_url("network"), list_url("timeout")] + [p.url for p in PAGES if p.start]
+
+
 @pytest.fixture(scope="module")
 def network(server: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    run = crawl(server, tmp_path_factory.mktemp("network"), [list_url("network")])
+    # One crawl for all of them; a small timeout (2 s) lets the slow pages fail fast.
+    tmp = tmp_path_factory.mktemp("network")
+    run = crawl(server, tmp, START_URLS, "-s", f"DOWNLOAD_TIMEOUT={SLOW_SECONDS / 2:g}")
     assert run.returncode == 0, run.log[-3000:]
     return run
 
@@ -53,7 +58,7 @@ def lost_line(run: CrawlRun, page: Page, reason: str) -> bool:
 
 
 def test_every_network_fault_is_stored_or_counted(network: CrawlRun) -> None:
-    assert network.lost(SCENARIOS["network"]) == []
+    assert network.lost(PAGES) == []
     assert network.stats["finish_reason"] == "finished"
 
 
@@ -110,21 +115,18 @@ def test_a_followed_link_redirecting_offsite_is_not_fetched(
     assert network.stats["offsite/filtered"] >= 1
 
 
+@pytest.mark.parametrize(
+    ("fault", "kind", "family"),
+    [("list page", "page", "failed"), ("article", "article", "dropped")],
+)
 def test_a_start_url_redirecting_offsite_is_not_fetched(
-    server: FaultServer, tmp_path: Path
+    network: CrawlRun, server: FaultServer, fault: str, kind: str, family: str
 ) -> None:
     # Stock Scrapy fetches these: start requests are dont_filter=True and redirects inherit it.
-    moved = NETWORK["redirect to another host (start URL)"]
-    article = NETWORK["redirect to another host (followed link)"]
-    offsite_before = [p for p in server.fetched() if p.startswith(f"/{OFFSITE_HOST}/")]
-    run = crawl(server, tmp_path, [moved.url, article.url])
-    assert run.returncode == 0, run.log[-3000:]
-    offsite_after = [p for p in server.fetched() if p.startswith(f"/{OFFSITE_HOST}/")]
-    assert offsite_after == offsite_before == []
-    assert run.stats["offsite/filtered"] == 2
-    assert run.stats["govnews/failed/offsite_redirect"] == 1  # the list page
-    assert run.stats["govnews/dropped/offsite_redirect"] == 1  # the article
-    assert f"WARNING: Lost page {moved.url} (offsite_redirect)" in run.log
+    page = NETWORK[f"{fault} redirecting to another host (start URL)"]
+    assert not any(path.startswith(f"/{OFFSITE_HOST}/") for path in server.fetched())
+    assert f"WARNING: Lost {kind} {page.url} (offsite_redirect)" in network.log
+    assert network.stats[f"govnews/{family}/offsite_redirect"] >= 1
 
 
 def _redirected(url: str, *, dont_filter: bool) -> Request:
@@ -162,16 +164,14 @@ def test_redirect_guard_catches_a_loop_before_the_dupefilter_hides_it() -> None:
         guard.process_request(Request(a, meta={"redirect_urls": [a, b]}))
 
 
-@pytest.mark.slow
 def test_a_page_slower_than_the_download_timeout_is_retried_then_counted(
-    server: FaultServer, tmp_path: Path
+    network: CrawlRun, server: FaultServer
 ) -> None:
-    run = crawl(server, tmp_path, [list_url("timeout")], "-s", "DOWNLOAD_TIMEOUT=1")
-    assert run.returncode == 0, run.log[-3000:]
-    assert run.lost(SCENARIOS["timeout"]) == []
-    slow = TIMEOUT["slower than DOWNLOAD_TIMEOUT (3 s), always"]
+    slow = TIMEOUT[f"slower than DOWNLOAD_TIMEOUT ({SLOW_SECONDS:g} s), always"]
     assert fetches(server, slow) == 3
-    assert lost_line(run, slow, "timeout")
-    assert run.stats["retry/max_reached"] == 1
+    assert lost_line(network, slow, "timeout")
+    assert network.stats["retry/reason_count/scrapy.exceptions.DownloadTimeoutError"] == 3
     # Saved by the retry: the second attempt was fast.
-    assert TIMEOUT["slower than DOWNLOAD_TIMEOUT (3 s) once, then fast"].url in run.stored
+    saved = TIMEOUT[f"slower than DOWNLOAD_TIMEOUT ({SLOW_SECONDS:g} s) once, then fast"]
+    assert saved.url in network.stored
+    assert fetches(server, saved) == 2

@@ -1,6 +1,6 @@
 """Process faults: a crawl killed with SIGKILL or stopped with SIGINT loses and duplicates nothing.
 
-The ``bulk`` scenario serves 60 slow-ish articles with one image each; batches of 5 make many
+The ``bulk`` scenario serves 40 slow-ish articles with one image each; batches of 5 make many
 commits, so the kill lands between (or in the middle of) write transactions.
 """
 

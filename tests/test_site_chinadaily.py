@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
 from crawler.parsers import ParseError, chinadaily, parse_with_fallback, parser_for_url
@@ -33,6 +34,7 @@ PAGES = [p for p in ALL_PAGES if expected_of(p)["extractor"] == "chinadaily"]
 DRIFTED = [p for p in ALL_PAGES if expected_of(p)["extractor"] == "generic"]
 
 SECTION = f"https://{WWW}/china/society"
+COLUMN = f"https://{CHINA}/5bd5639ca3101a87ca8ff634/5bd5669ba3101a87ca8ff661"  # 时政 > 社会
 WITH_IMAGES = f"https://{WWW}/a/202506/10/WS6847872fa31082fc043d2a51.html"
 NO_IMAGES = f"https://{WWW}/a/202506/09/WS68469e5da31082fc043d29f0.html"
 MULTI_PAGE = f"https://{WWW}/a/202506/08/WS6844fd94a31082fc043d2870.html"
@@ -72,6 +74,11 @@ def response(url: str) -> HtmlResponse:
     return HtmlResponse(url, body=mirrored(url).read_bytes(), encoding="utf-8")
 
 
+@pytest.fixture
+def spider() -> ChinadailySpider:
+    return ChinadailySpider.from_crawler(get_crawler(ChinadailySpider))
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -83,6 +90,7 @@ def test_fixtures_cover_the_templates():
     assert len(continuation_pages(mirrored(MULTI_PAGE))) == 2
     assert 'class="picshow"' in mirrored(GALLERY).read_text("utf-8")
     assert 'class="mb10 tw3_01_2 "' in mirrored(SECTION + "/index.html").read_text("utf-8")
+    assert 'class="busBox3"' in mirrored(COLUMN + "/index.html").read_text("utf-8")
     assert [page_url(p) for p in DRIFTED] == [DRIFT]
 
 
@@ -195,7 +203,8 @@ def test_drifted_layout_falls_back_to_the_generic_extractor():
         (MULTI_PAGE.replace(".html", "_2.html"), "other"),  # reached from page 1 only
         ("https://govt.chinadaily.com.cn/a/202506/10/WS6847872fa31082fc043d2a51.html", "other"),
         ("https://www.chinadaily.com.cn/world/china-us/page_2.html", "list"),
-        ("https://china.chinadaily.com.cn/5bd5639ca3101a87ca8ff634/page_3.html", "list"),
+        (f"{COLUMN}/page_2.html", "list"),
+        ("https://caijing.chinadaily.com.cn/stock/5f646b7fa3101e7ce97253d3/page_3.html", "list"),
         ("https://www.chinadaily.com.cn/world/china-us", "other"),  # a menu link: not followed
         ("https://www.chinadaily.com.cn/china/2016-01/11/content_22994851.htm", "other"),
     ],
@@ -205,8 +214,7 @@ def test_url_patterns(url, kind):
     assert ChinadailySpider.is_list_url(url) == (kind == "list")
 
 
-def test_list_page_links_stories_and_pagination_not_continuation_pages():
-    spider = ChinadailySpider()
+def test_list_page_links_stories_and_pagination_not_continuation_pages(spider):
     links = spider.links(response(SECTION + "/index.html"))
     articles = [u for u in links if spider.is_article_url(u)]
     # The lead story, the boxes and the tw3_01_2 items, each once, in page order.
@@ -214,6 +222,21 @@ def test_list_page_links_stories_and_pagination_not_continuation_pages():
     assert [u for u in links if spider.is_list_url(u)] == [SECTION + "/page_2.html"]
     page2 = spider.links(response(SECTION + "/page_2.html"))
     assert [u for u in page2 if spider.is_article_url(u)] == [NO_IMAGES, WITH_IMAGES]
+
+
+def test_chinese_column_links_its_stories_and_next_page(spider):
+    links = spider.links(response(COLUMN + "/index.html"))
+    # Not the recommendations column (a cn.chinadaily story): only the column's busBox items.
+    assert [u for u in links if spider.is_article_url(u)] == [CHINESE]
+    assert [u for u in links if spider.is_list_url(u)] == [COLUMN + "/page_2.html"]
+
+
+def test_an_unknown_list_layout_follows_every_link_and_says_so(spider):
+    html = mirrored(COLUMN + "/index.html").read_text("utf-8").replace("busBox", "newsItem")
+    links = spider.links(HtmlResponse(COLUMN, body=html, encoding="utf-8"))
+    assert CHINESE in links
+    assert "https://cn.chinadaily.com.cn/a/202307/31/WS64c7233ba3109d7585e4733e.html" in links
+    assert spider.crawler.stats.get_value("govnews/pages/list_unrecognised") == 1
 
 
 @pytest.mark.parametrize(
@@ -238,9 +261,10 @@ def test_next_page_of_an_article(url, following):
 def test_crawl_stores_each_article_once_with_all_its_pages(tmp_path, mirror_server):
     server = mirror_server()
     db = tmp_path / "govnews.db"
-    crawl("chinadaily", db, server.url, "-a", f"start_url={SECTION},{CHINESE}")
+    crawl("chinadaily", db, server.url, "-a", f"start_url={SECTION},{COLUMN}")
     fetched = server.fetched()
     assert f"/{WWW}/china/society/page_2.html" in fetched
+    assert COLUMN.replace("https:/", "") + "/page_2.html" in fetched
     for n in (2, 3):
         assert f"/{WWW}/a/202506/08/WS6844fd94a31082fc043d2870_{n}.html" in fetched
         assert f"/{WWW}/a/202506/07/WS68443110a31082fc043d27a2_{n}.html" in fetched
@@ -272,6 +296,25 @@ def test_crawl_keeps_the_pages_before_a_missing_one(tmp_path, mirror_server):
     assert stored["body"] == whole["body"].split("\n\nLin now spends")[0]  # pages 1 and 2
     assert len(stored["images"]) == 1
     assert crawl_stats(db)["govnews/failed/http_404"] == 1
+
+
+def test_crawl_keeps_the_pages_before_an_unreadable_one(tmp_path, mirror_server):
+    root = tmp_path / "mirror"
+    page1 = mirrored(MULTI_PAGE)
+    target = root / page1.relative_to(TEST_MIRROR)
+    target.parent.mkdir(parents=True)
+    shutil.copy(page1, target)
+    page2 = continuation_pages(page1)[0]
+    drifted = page2.read_text("utf-8").replace('<div id="Content">', '<div class="story-2026">')
+    target.with_name(page2.name).write_text(drifted, "utf-8")
+    server = mirror_server(root)
+    db = tmp_path / "govnews.db"
+    crawl("chinadaily", db, server.url, "-a", f"start_url={MULTI_PAGE}")
+    stored = stored_article(db, MULTI_PAGE)
+    page1_only = chinadaily.parse_article(page_html(page1), MULTI_PAGE)
+    assert stored["body"] == page1_only.body
+    assert crawl_stats(db)["govnews/failed/article_continuation"] == 1
+    assert f"/{WWW}/a/202506/08/WS6844fd94a31082fc043d2870_3.html" not in server.fetched()
 
 
 @needs_generic

@@ -154,6 +154,16 @@ def test_share_title_wins_and_layout_spaces_go():
     assert gov_cn.parse_article(html, NEWS).headline == "关于调整2007年末国债余额的决议"
 
 
+def test_legacy_pages_title_is_the_headline_when_there_is_no_share_title():
+    html = page(
+        "<title>旧模板_中国政府网</title>",
+        '<div class="pages-title">国务院印发《某某规划》</div>'
+        '<div class="pages_content" id="UCAP-CONTENT"><p>正文。</p></div>',
+    )
+    url = "https://www.gov.cn/xinwen/2019-01/05/content_5355123.htm"
+    assert gov_cn.parse_article(html, url).headline == "国务院印发《某某规划》"
+
+
 def test_tighten_cjk_keeps_spaces_between_latin_words():
     assert gov_cn.tighten_cjk("推进 AI 应用　与 5G 网络") == "推进 AI 应用与5G 网络"
     assert gov_cn.tighten_cjk("  ") is None
@@ -259,3 +269,20 @@ def test_start_url_argument_crawls_one_feed(tmp_path, mirror_server):
     feed = "https://www.gov.cn/zhengce/zuixin/ZUIXINZHENGCE.json"
     crawl("gov_cn", db, server.url, "-a", f"start_url={feed}")
     assert {r["url"] for r in rows(db, "select url from articles")} == {POLICY, DEPT}
+
+
+def test_template_drift_falls_back_to_the_generic_extractor_and_is_counted(tmp_path, mirror_server):
+    # content_7010020 is the news page with its body container renamed: the gov_cn parser finds
+    # no #UCAP-CONTENT, the generic extractor stores the page, and the run counts a fallback.
+    drifted = "https://www.gov.cn/yaowen/liebiao/202601/content_7010020.htm"
+    with pytest.raises(ParseError):
+        gov_cn.parse_article(page_html(ROOT / "yaowen/liebiao/202601/content_7010020.htm"), drifted)
+    server = mirror_server()
+    db = tmp_path / "govnews.db"
+    crawl("gov_cn", db, server.url, "-a", f"start_url={drifted},{NEWS}")
+    assert stored_article(db, drifted)["extractor"] == "generic"
+    assert stored_article(db, drifted)["headline"] == "国务院常务会议部署进一步推进城市更新工作"
+    assert stored_article(db, NEWS)["extractor"] == "gov_cn"
+    (run,) = rows(db, "select * from crawls")
+    assert (run["site_parsed"], run["fallback_parsed"]) == (1, 1)
+    assert crawl_stats(db)["govnews/parsed/fallback"] == 1

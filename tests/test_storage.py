@@ -83,8 +83,13 @@ def test_fresh_db_is_at_latest_version_in_wal(tmp_path: Path, db: sqlite_utils.D
     assert {"articles", "images", "crawls", "article_versions", "articles_fts"} <= set(
         db.table_names()
     )
+    assert db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
     ArticleWriter(db).write([article()])
     assert (tmp_path / "govnews.db-wal").exists()
+    # WAL is a property of the file: any other client opens it in WAL mode too.
+    plain = sqlite3.connect(tmp_path / "govnews.db")
+    assert plain.execute("pragma journal_mode").fetchone()[0] == "wal"
+    plain.close()
 
 
 def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
@@ -231,6 +236,32 @@ def test_second_url_with_same_canonical_url_updates_the_first_row(db) -> None:
     assert (third.updated, third.ids) == (1, first.ids)
     assert db["articles"].count == 1
     assert article_by_url(db, canonical)["url"] == "http://govt.chinadaily.com.cn/s/x"
+
+
+def test_same_article_twice_in_one_batch(db) -> None:
+    writer = ArticleWriter(db)
+    same = writer.write([article(1), article(1)])
+    assert (same.new, same.unchanged, same.ids[0] == same.ids[1]) == (1, 1, True)
+    canonical = "https://c/2"
+    twice = writer.write(
+        [
+            article(2, canonical_url=canonical),
+            article(2, url=canonical, canonical_url=canonical, body="Later text."),
+            article(1, body="Edited once.", content_hash="e1"),
+            article(1, body="Edited twice.", content_hash="e2"),
+        ]
+    )
+    assert (twice.new, twice.updated, twice.unchanged) == (1, 3, 0)
+    assert twice.ids[0] == twice.ids[1] and twice.ids[2] == twice.ids[3] == same.ids[0]
+    assert db["articles"].count == 2
+    assert article_by_url(db, canonical)["body"] == "Later text."
+    assert article_by_url(db, article(1).url)["body"] == "Edited twice."
+    # Both replaced texts of the stored article are kept, oldest first.
+    assert [v["body"] for v in db["article_versions"].rows_where(order_by="id")] == [
+        article(1).body,
+        "Edited once.",
+    ]
+    assert db["images"].count == 2
 
 
 def test_failed_batch_leaves_nothing_behind(db) -> None:

@@ -35,7 +35,7 @@ _MONTH_ALT = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 
 _TIME = (
     r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|-\s+)?(?P<H>[01]?\d|2[0-3])[:：时h](?P<M>[0-5]\d)"
-    r"(?:[:：分](?P<S>[0-5]\d)(?:\.\d+)?)?\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"(?:[:：分](?P<S>[0-5]\d)(?:\.\d+)?)?\s*(?P<ampm>(?i:[ap]\.?m\.?))?"
     r"\s*(?P<tz>Z|[+-](?:0\d|1[0-4]):?[0-5]\d|UTC|GMT)?)?"
 )
 _ISO_RE = re.compile(
@@ -50,6 +50,10 @@ _DMY_RE = re.compile(
     r"(?<![\d.])(?P<d>0?[1-9]|[12]\d|3[01])(?P<sep>[./])\s?(?P<m>0?[1-9]|1[0-2])(?P=sep)\s?"
     r"(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME
 )
+#: Month first, as in the US, recognised only when the day cannot be a month.
+_MDY_RE = re.compile(
+    r"(?<![\d.])(?P<m>0?[1-9]|1[0-2])/(?P<d>1[3-9]|2\d|3[01])/(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME
+)
 _NAMED_DMY_RE = re.compile(
     r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?(?P<mon>" + _MONTH_ALT
     + r")\.?,?\s*(?:de\s+)?(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME,
@@ -61,10 +65,16 @@ _NAMED_MDY_RE = re.compile(
     re.I,
 )
 _COMPACT_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
-_TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE)
+_TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE, _MDY_RE)
 
+_DIGIT_RE = re.compile(r"\d")
+_RANGE_AFTER_RE = re.compile(r"\s*(?:[-–—~至到]|bis\b|to\b)\s*\d")
+_RANGE_BEFORE_RE = re.compile(r"\d\s*[-–—~至到]\s*$")
 _URL_DATE_RE = re.compile(
     r"/(?P<y>(?:19|20)\d\d)[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])(?:[/_.-]|\d{2,}|$)"
+)
+_URL_DMY_RE = re.compile(
+    r"[/_-](?P<d>0[1-9]|[12]\d|3[01])[_-](?P<m>0[1-9]|1[0-2])[_-](?P<y>(?:19|20)\d\d)(?:[/_.-]|$)"
 )
 _URL_SEP_DATE_RE = re.compile(
     r"[/_-](?P<y>(?:19|20)\d\d)[/_-](?P<m>0?[1-9]|1[0-2])[/_-](?P<d>0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
@@ -73,6 +83,7 @@ _URL_SEP_DATE_RE = re.compile(
 #: Visible labels that introduce the publication or the update date.
 _PUBLISHED_LABEL_RE = re.compile(
     r"(发布时间|發布時間|发布日期|發佈日期|发表时间|發表時間|发表日期|发文日期|成文日期|时间|時間|日期|"
+    r"发表于|發表於|发布于|發佈於|"
     r"\bpublished|\bposted|\bpublié|\bpublicado|\bpubblicato|veröffentlicht|\berschienen|"
     r"\bcreated|\bdate\b|\bdatum)",
     re.I,
@@ -104,6 +115,11 @@ _DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|dateline|stamp|dat
                             re.I)
 _NOT_DATE_CLASS_RE = re.compile(r"update|modif|comment|expire|event|runtime|reading", re.I)
 _MAX_DATE_LINE = 120
+_HEADLINE_KEY = 12
+_SCRIPT_DATE_RE = re.compile(
+    r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publishedDate|'
+    r'createdAt|created_at|pubDate|firstPublished\w*|dateCreated)"\s*:\s*"([^"]{8,40})"'
+)
 #: Web archive URLs wrap the original URL behind a capture timestamp.
 _ARCHIVE_PREFIX_RE = re.compile(r"^https?://[^/]+/web/\d{8,14}[a-z_]*/")
 _MIN_YEAR = 1990
@@ -155,7 +171,7 @@ def _format(match: re.Match[str], day: date) -> str:
 
 def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
     """Every plausible date in ``text`` as (position, ISO string), in text order."""
-    if not any(c.isdigit() for c in text):
+    if not _DIGIT_RE.search(text):
         return
     now = now or _today()
     found: list[tuple[int, str]] = []
@@ -168,7 +184,10 @@ def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
             day = _valid(int(match.group("y")), _month(match), int(match.group("d")), now)
             if day:
                 taken.append((start, end))
-                found.append((start, _format(match, day)))
+                # the ends of a range ("12/01/2004 - 01/01/2005") date an archive, not a page
+                if not (_RANGE_AFTER_RE.match(text, end) or _RANGE_BEFORE_RE.search(
+                        text, max(0, start - 4), start)):
+                    found.append((start, _format(match, day)))
     yield from sorted(found)
 
 
@@ -187,7 +206,7 @@ def parse_date_text(text: str, now: date | None = None) -> str | None:
 def url_date(url: str, now: date | None = None) -> str | None:
     """A full date in the URL path (``/2024/01/05/``, ``/20240105/``, ``-2024-1-5-``)."""
     path = url.split("?", 1)[0]
-    for pattern in (_URL_DATE_RE, _URL_SEP_DATE_RE):
+    for pattern in (_URL_DATE_RE, _URL_SEP_DATE_RE, _URL_DMY_RE):
         match = pattern.search(path)
         if match:
             day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")),
@@ -206,6 +225,12 @@ def _walk_jsonld(node: object) -> Iterator[dict]:
         for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
             if key in node:
                 yield from _walk_jsonld(node[key])
+
+
+def script_texts(root: etree._Element) -> list[str]:
+    """Inline script texts, kept before pruning for the last-resort date search."""
+    return [s.text for s in root.iter("script") if s.text and "ublish" in s.text or s.text
+            and "reated" in s.text]
 
 
 def jsonld_objects(root: etree._Element) -> list[dict]:
@@ -246,8 +271,11 @@ class DateFinder:
     """The publication and update dates of one page, from its candidates in order of trust."""
 
     def __init__(self, root: etree._Element, url: str, jsonld: list[dict],
+                 scripts: list[str] | None = None, headline: str | None = None,
                  now: date | None = None) -> None:
         self.now = now or _today()
+        self.headline = headline
+        self.scripts = scripts or []
         self.root = root
         self.url = _ARCHIVE_PREFIX_RE.sub("", url or "")
         self.jsonld = jsonld
@@ -264,10 +292,19 @@ class DateFinder:
         return (parsed, value.strip()) if parsed else None
 
     def _jsonld(self, key: str) -> _Found | None:
-        # an article-like object names the page's own date; a WebPage one may be the site's
-        for obj in self.jsonld:
-            if _ARTICLE_TYPES_RE.search(_jsonld_type(obj)):
-                found = self._parse(obj.get(key))
+        # an article-like object names the page's own date; others (a HowTo, a Product) may do
+        ranked = sorted(self.jsonld, key=lambda o: not _ARTICLE_TYPES_RE.search(_jsonld_type(o)))
+        for obj in ranked:
+            found = self._parse(obj.get(key))
+            if found:
+                return found
+        return None
+
+    def _scripts(self) -> _Found | None:
+        """A publication date in a script's JSON state (pages rendered by JavaScript)."""
+        for text in self.scripts:
+            for match in _SCRIPT_DATE_RE.finditer(text):
+                found = self._parse(match.group(1))
                 if found:
                     return found
         return None
@@ -320,11 +357,17 @@ class DateFinder:
                 yield el.tail
 
     def _visible(self) -> tuple[_Found | None, _Found | None, _Found | None]:
-        """(labelled published, labelled updated, first date anywhere) in the visible text."""
+        """(labelled published, labelled updated, first date) in the visible text; the first date
+        after the headline when the headline is found, else the first date anywhere."""
         published = updated = first = None
         previous = ""
+        headline_key = _headline_key(self.headline)
+        after_headline = not headline_key
         for text in self._text_nodes():
-            if not any(c.isdigit() for c in text):
+            if not after_headline and headline_key in _headline_key(text):
+                after_headline = True
+                first = None
+            if not _DIGIT_RE.search(text):
                 if text.strip():
                     previous = text
                 continue
@@ -336,20 +379,17 @@ class DateFinder:
                 elif published is None and _PUBLISHED_LABEL_RE.search(before):
                     published = (value, raw)
                 first = first or (value, raw)
-            if published and updated:
+            if published and updated and after_headline and first:
                 break
             previous = text
         return published, updated, first
 
     def find(self) -> PageDates:
-        visible = self._visible()
-        classed = self._classed()
-        published = (
-            self._jsonld("datePublished")
-            or self._meta(_PUBLISHED_KEYS)
-            or self._markup()
-        )
-        published = published or classed or visible[0] or self._meta(_WEAK_PUBLISHED_KEYS)
+        published = self._jsonld("datePublished") or self._meta(_PUBLISHED_KEYS) or self._markup()
+        # the visible text is scanned only when the page has no machine-readable date
+        visible = (None, None, None) if published else self._visible()
+        published = (published or self._classed() or visible[0] or self._scripts()
+                     or self._meta(_WEAK_PUBLISHED_KEYS))
         from_url = url_date(self.url, self.now)
         if from_url and (published is None or published[0][:10] != from_url):
             # a date in the URL path is set once, when the article is filed: it wins the day
@@ -361,6 +401,11 @@ class DateFinder:
             updated=updated[0] if updated else None,
             raw=published[1] if published else None,
         )
+
+
+def _headline_key(text: str | None) -> str:
+    """Enough of a headline to recognise the text node that shows it."""
+    return "".join((text or "").split())[:_HEADLINE_KEY]
 
 
 def _text(el: etree._Element) -> str:

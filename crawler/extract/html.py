@@ -21,6 +21,10 @@ _SUPERSETS = {
     "ascii": "cp1252",
     "us-ascii": "cp1252",
 }
+_MOJIBAKE_RE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_MOJIBAKE_SAMPLE = 5000
+_MOJIBAKE_MIN = 20
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
@@ -36,6 +40,40 @@ def _declared_charset(data: bytes) -> str | None:
         return None
 
 
+def _cp1252_fallback(error: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return error.object[error.start : error.end].encode("cp1252"), error.end
+
+
+codecs.register_error("govnews-cp1252", _cp1252_fallback)
+
+
+def _repair_mojibake(text: str, rounds: int = 2) -> str:
+    """Undo a page saved as UTF-8 after being decoded with the wrong 8-bit charset (sometimes
+    twice): pairs of Latin-1 letters and no CJK, whose bytes re-encoded read as GBK/Big5/UTF-8."""
+    sample = text[:_MOJIBAKE_SAMPLE]
+    if rounds == 0 or len(_MOJIBAKE_RE.findall(sample)) < _MOJIBAKE_MIN or _CJK_RE.search(sample):
+        return text
+    try:
+        raw = text.encode("latin-1", "govnews-cp1252")
+    except UnicodeEncodeError:
+        return text
+    try:
+        return _repair_mojibake(raw.decode("utf-8"), rounds - 1)
+    except UnicodeDecodeError:
+        pass
+    for charset in dict.fromkeys((_declared_charset(raw), "gb18030", "big5hkscs")):
+        if not charset:
+            continue
+        repaired = raw.decode(charset, "replace")
+        if _CJK_RE.search(repaired[:_MOJIBAKE_SAMPLE]) and repaired.count("\ufffd") < len(
+            repaired
+        ) // 100:
+            return repaired
+    return text
+
+
 def decode_html(data: str | bytes) -> str:
     """Text of a page: a BOM wins, then strict UTF-8 (mislabelled pages are common and non-UTF-8
     text almost never validates as UTF-8), then the declared charset, then GB18030/cp1252."""
@@ -46,7 +84,7 @@ def decode_html(data: str | bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", "replace")
     try:
-        return data.decode("utf-8")
+        return _repair_mojibake(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
     declared = _declared_charset(data)

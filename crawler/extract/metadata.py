@@ -9,8 +9,15 @@ from lxml import etree
 
 _SPACE_RE = re.compile(r"\s+")
 #: Separators sites put between the headline and their own name in ``<title>``.
-_TITLE_SPLIT_RE = re.compile(r"\s+[|\-–—·•:»/]+\s+|\s*[|_·•»]\s*|\s*[–—]{1,2}\s*|\s*--\s*")
+_TITLE_SPLIT_RE = re.compile(
+    r"\s+[|\-–—·•:»/]+\s+|\s*[|｜_·•»]\s*|\s*[–—]{1,2}\s*|\s*--\s*"
+    # a hyphen between CJK characters separates title parts ("标题-频道-网站")
+    r"|(?<=[\u3400-\u9fff」》）”\d])[-－](?=[\u3400-\u9fff《「（“])"
+)
 _NORM_RE = re.compile(r"[\W_]+")
+_TITLE_CLASS_RE = re.compile(r"title|headline|heading|biaoti|bt\b", re.I)
+_MAX_HEADLINE = 300
+_MAX_HEADINGS = 60
 _BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|作者|记者|文)\s*[:：]?\s*", re.I)
 _SOURCE_LABEL_RE = re.compile(r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I)
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
@@ -40,47 +47,59 @@ def meta_map(root: etree._Element) -> dict[str, str]:
     return found
 
 
-def _strip_site(title: str, reference: list[str]) -> str:
-    """The part of a ``<title>`` that is the headline: the segment matching a reference headline,
-    else the longest segment (site names and sections are short)."""
-    parts = [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p and p.strip()]
-    if len(parts) <= 1:
-        return title
-    refs = [_norm(r) for r in reference if r]
-    for ref in refs:
-        for i in range(len(parts)):
-            for j in range(len(parts), i, -1):
-                joined = _norm("".join(parts[i:j]))
-                if joined and joined == ref:
-                    return title_join(title, parts[i], parts[j - 1])
-    return max(parts, key=len)
+def _segments(title: str) -> list[str]:
+    return [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p and p.strip()]
 
 
-def title_join(title: str, first: str, last: str) -> str:
-    start = title.find(first)
-    end = title.rfind(last) + len(last)
-    return title[start:end] if 0 <= start < end else first
+def _longest(parts: list[str]) -> str:
+    return max(parts, key=lambda p: len(_norm(p))) if parts else ""
+
+
+def _headings(root: etree._Element) -> list[str]:
+    """Texts of the page's headings and title-classed elements: headline candidates."""
+    body = root.find("body")
+    if body is None:
+        return []
+    found = []
+    for el in body.iter("h1", "h2", "h3", "div", "td", "span", "p", "strong", "font", "b"):
+        if el.tag[0] != "h" and not _TITLE_CLASS_RE.search(f"{el.get('class') or ''} "
+                                                           f"{el.get('id') or ''}"):
+            continue
+        text = text_of(el)
+        if 3 < len(text) < _MAX_HEADLINE:
+            found.append(text)
+            if len(found) >= _MAX_HEADINGS:
+                break
+    return found
 
 
 def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict]) -> str | None:
-    """og:title or the h1 when they agree with ``<title>``, else ``<title>`` without the site."""
+    """The page's headline without the site name and section around it.
+
+    A heading (or title-classed element) that ``<title>`` or og:title contains is the headline as
+    the site shows it; else JSON-LD/og:title; else the longest segment of ``<title>``.
+    """
     title_el = root.find(".//title")
     page_title = text_of(title_el) if title_el is not None else ""
-    h1s = [t for t in (text_of(h) for h in root.iter("h1")) if t][:5]
     og = meta.get("og:title") or meta.get("twitter:title") or ""
-    ld = next((o.get("headline") for o in jsonld if isinstance(o.get("headline"), str)), "")
-    norm_title = _norm(page_title)
-    # an h1 that <title> or og:title contains is the headline, not a logo or section name
-    for h1 in h1s:
-        n = _norm(h1)
-        if len(n) > 3 and (n in norm_title or n in _norm(og) or n == _norm(ld)):
-            return h1
-    for candidate in (og, ld):
+    ld = next((clean(o["headline"]) for o in jsonld if isinstance(o.get("headline"), str)), "")
+    refs = [n for n in (_norm(page_title), _norm(og), _norm(ld)) if n]
+    shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
+    best = ""
+    for text in _headings(root):
+        key = _norm(text)
+        if len(key) >= shortest and len(key) > len(_norm(best)) and any(key in r for r in refs):
+            best = text
+    if best:
+        return best
+    for candidate in (ld, og):
         if candidate:
-            return _strip_site(clean(candidate), [*h1s, page_title])
+            # og:title often repeats <title> with the site name: then strip it like <title>
+            return _longest(_segments(candidate)) if _norm(candidate) == refs[0] else candidate
     if page_title:
-        return _strip_site(page_title, h1s)
-    return h1s[0] if h1s else None
+        return _longest(_segments(page_title))
+    h1 = root.find(".//h1")
+    return text_of(h1) or None if h1 is not None else None
 
 
 def canonical(root: etree._Element, meta: dict[str, str], url: str) -> str | None:

@@ -18,6 +18,8 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
+from cssselect import HTMLTranslator
+
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_text
 from crawler.parsers import ParseError
@@ -25,33 +27,20 @@ from crawler.parsers import chinadaily_cms as cms
 
 # The registry matches exact host names: these are the CMS editions with /a/YYYYMM/DD/WS… pages.
 # govt.chinadaily.com.cn has its own parser.
-HOSTS = (
-    "www.chinadaily.com.cn",
-    "chinadaily.com.cn",
-    "china.chinadaily.com.cn",
-    "cn.chinadaily.com.cn",
-    "world.chinadaily.com.cn",
-    "caijing.chinadaily.com.cn",
-    "fashion.chinadaily.com.cn",
-    "column.chinadaily.com.cn",
-    "language.chinadaily.com.cn",
-    "global.chinadaily.com.cn",
-    "usa.chinadaily.com.cn",
-    "europe.chinadaily.com.cn",
-    "africa.chinadaily.com.cn",
-)
+_EDITIONS = ("www", "china", "cn", "world", "cnews", "caijing", "finance", "tech", "qiye", "che",
+             "fang", "ent", "fashion", "column", "language", "tw", "global", "usa", "europe",
+             "africa")  # fmt: skip
+HOSTS = ("chinadaily.com.cn", *(f"{sub}.chinadaily.com.cn" for sub in _EDITIONS))
 EXTRACTOR = "chinadaily"
 TIMEZONE = "Asia/Shanghai"
 _TITLE_SUFFIXES = (" - Chinadaily.com.cn", " - 中国日报网")
 
 # Hidden blocks are not article text; the Chinese template repeats the headline and the summary
 # (as h1 + h2) in one at the top of <body>, which would otherwise pass for headline and subtitle.
-_HIDDEN_XPATHS = ("//body//*[contains(translate(@style, ' ', ''), 'display:none')]",)
-_INFO_XPATHS = (*cms.INFO_XPATHS, "//div[contains(concat(' ', @class, ' '), ' fenx ')]")
-_BREADCRUMB_XPATHS = (
-    *cms.BREADCRUMB_XPATHS,
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' da-bre ')]//a",
-)
+_HIDDEN_XPATH = "//body//*[@style and contains(translate(@style, ' ', ''), 'display:none')]"
+_css = HTMLTranslator().css_to_xpath
+_INFO_XPATHS = (*cms.INFO_XPATHS, _css("div.fenx"))
+_BREADCRUMB_XPATHS = (*cms.BREADCRUMB_XPATHS, _css("div.da-bre a"))
 # The Chinese template: no labels in front of the date, a full-width colon after 来源.
 _ZH_SOURCE_RE = re.compile(r"来源\s*[:：]\s*(?P<value>[^\s|]+)")
 _ZH_DATE_RE = re.compile(r"(?P<value>\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)")
@@ -68,7 +57,8 @@ def parse_article(html: str, url: str) -> Article:
     doc = cms.parse_html(html)
     meta = cms.metas(doc)
     cms.remove_chrome(doc)
-    cms.remove_chrome(doc, _HIDDEN_XPATHS)
+    for hidden in doc.xpath(_HIDDEN_XPATH):
+        hidden.drop_tree()
     headline = cms.headline(doc, meta, _TITLE_SUFFIXES)
     if not headline:
         raise ParseError(f"no headline: {url}")

@@ -6,9 +6,11 @@ body). The parser reads what the selectors give and asks the generic extractor f
 they do not give, so a new site needs only the selectors its pages make necessary. See
 ``docs/sites.md``.
 
-A selector that is configured but matches nothing is layout drift: for the headline or the body
-that is a :class:`ParseError` (the spider falls back to the generic extractor and counts it);
-for the date or source the generic extractor's value is used.
+Rows record ``extractor = "configured:<name>"`` whenever this parser succeeds (even if the
+generic extractor supplied most fields), and ``"generic"`` when it failed and the spider fell
+back. A selector that is configured but matches nothing is layout drift: for the headline or
+the body that is a :class:`ParseError` (the spider falls back to the generic extractor and
+counts it); for the date or source the generic extractor's value is used.
 """
 
 from __future__ import annotations

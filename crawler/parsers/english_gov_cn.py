@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from cssselect import HTMLTranslator
+
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_date, normalize_text
 from crawler.parsers import ParseError
@@ -25,23 +27,14 @@ EXTRACTOR = "english_gov_cn"
 TIMEZONE = "Asia/Shanghai"
 _TITLE_SUFFIXES = (" - english.gov.cn", " | english.gov.cn")
 
-
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_HEADLINE_XPATHS = (
-    f"//div[{_has_class('Artical_Title')}]",
-    f"//div[{_has_class('conter-conter')}]/h3",
-)
-_CONTENT_XPATHS = (f"//div[{_has_class('Artical_Content')}]", "//div[@id='sp']")
-_INFO_XPATHS = (f"//div[{_has_class('Artical_Info')}]", f"//div[{_has_class('adio')}]")
-_BREADCRUMB_XPATHS = (
-    f"//div[{_has_class('BreadcrumbNav')}]//a",
-    f"//div[{_has_class('breadcrumb')}]//a",
-)
-# "Editor: Wang Meng" sits in div.edit (current) or div.editor (legacy), sometimes in a <p>.
-_EDITOR_XPATHS = (f"//*[{_has_class('edit')} or {_has_class('editor')}]", "//p")
+_css = HTMLTranslator().css_to_xpath
+_HEADLINE_XPATHS = (_css("div.Artical_Title"), _css("div.conter-conter > h3"))
+_CONTENT_XPATHS = (_css("div.Artical_Content"), _css("div#sp"))
+_INFO_XPATHS = (_css("div.Artical_Info"), _css("div.adio"))
+_BREADCRUMB_XPATHS = (_css("div.BreadcrumbNav a"), _css("div.breadcrumb a"))
+# "Editor: Wang Meng" sits in div.edit (current) or div.editor (legacy), sometimes in a <p>; the
+# footer's "Back to the top" is a link.
+_LINES_XPATH = _css(".edit, .editor, p, a")
 _EDITOR_RE = re.compile(r"^Editor\s*[:：]\s*(?P<name>.+)$", re.IGNORECASE)
 _BACK_TO_TOP = "back to the top"
 # The legacy info line has a 12-hour clock, which the date normalizer would read as 24-hour.
@@ -88,18 +81,15 @@ def parse_article(html: str, url: str) -> Article:
 
 
 def _pop_editor(doc: cms.HtmlElement) -> str | None:
-    """The "Editor: …" name; the line and any "Back to the top" link leave the tree (not body)."""
+    """The name on the "Editor: …" line; that line and "Back to the top" leave the tree."""
     editor = None
-    for xpath in _EDITOR_XPATHS:
-        for el in doc.xpath(xpath):
-            text = normalize_text(el.text_content()) or ""
-            match = _EDITOR_RE.match(text)
-            if match or text.lower() == _BACK_TO_TOP:
-                editor = editor or (match["name"] if match else None)
-                el.drop_tree()
-    for link in list(doc.iter("a")):
-        if (normalize_text(link.text_content()) or "").lower() == _BACK_TO_TOP:
-            link.drop_tree()
+    for el in doc.xpath(_LINES_XPATH):
+        text = normalize_text(el.text_content()) or ""
+        match = _EDITOR_RE.match(text)
+        if match:
+            editor = editor or match["name"]
+        if match or text.lower() == _BACK_TO_TOP:
+            el.drop_tree()
     return editor
 
 

@@ -50,12 +50,13 @@ def parse_article(html: str | bytes, url: str) -> Article:
         body = root
     # JSON-LD lives in <script> elements, which pruning drops
     jsonld = date_stage.jsonld_objects(root)
+    scripts = date_stage.script_texts(root)
     chrome = body_stage.prune(body)
     meta = metadata.meta_map(root)
     head_text = metadata.clean("".join(body.itertext())[:_HEAD_TEXT])
 
     article.headline = metadata.headline(root, meta, jsonld)
-    dates = date_stage.DateFinder(root, url, jsonld).find()
+    dates = date_stage.DateFinder(root, url, jsonld, scripts, article.headline).find()
     article.published_at, article.updated_at = dates.published, dates.updated
     article.date_raw = dates.raw
     article.byline = metadata.byline(root, meta, jsonld, head_text)

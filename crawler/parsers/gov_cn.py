@@ -50,7 +50,12 @@ _CONTENT_XPATHS = (
     "//*[@id='UCAP-CONTENT']",
     f"//div[{_has_class('pages_content')}]",
 )
-_HEADLINE_XPATHS = ("//h1[@id='ti']", f"//div[{_has_class('article')}]//h1")
+# h1#ti on the 2023+ template, div.pages-title on the legacy /xinwen/YYYY-MM/DD/ pages.
+_HEADLINE_XPATHS = (
+    "//h1[@id='ti']",
+    f"//div[{_has_class('article')}]//h1",
+    f"//div[{_has_class('pages-title')}]",
+)
 # "标题_国务院部门文件_中国政府网", "标题__2007年第23号国务院公报_中国政府网": one column
 # segment at most (a headline with an underscore of its own would lose its last part; the share
 # title, tried first, has no suffix at all).

@@ -1,7 +1,7 @@
 """www.chinadaily.com.cn and its Chinese sister sites (china.chinadaily.com.cn, cn.…).
 
-Section lists are ``/<section>/<sub>`` with pages ``page_N.html``; articles are
-``/a/YYYYMM/DD/WS<24 hex>.html``. A long story or a photo gallery continues on
+Section lists are ``/<section>/<sub>`` (Chinese sites: column ids) with pages ``page_N.html``;
+only their story blocks and pager are followed. Articles are ``/a/YYYYMM/DD/WS<24 hex>.html``. A long story or a photo gallery continues on
 ``WS<id>_2.html``, ``_3.html`` … (linked from ``#div_currpage``): the spider walks those pages in
 order, carrying the article so far, and yields it once, under page 1's URL, with every page's
 paragraphs and images.
@@ -16,6 +16,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.url import url_query_cleaner
 
 from crawler.encoding import decode_response
 from crawler.items import Article
@@ -27,7 +28,12 @@ from crawler.spiders.base import NewsSpider
 _HOST = r"https?://(?!govt\.)(?:[a-z0-9-]+\.)?chinadaily\.com\.cn"
 #: Page N (N >= 2) of an article: ``WS<id>_N.html``.
 _PAGE_RE = re.compile(rf"^(?P<first>{_HOST}/a/\d{{6}}/\d{{2}}/WS[0-9a-f]{{24}})_(?P<n>\d+)\.html$")
-#: A runaway pager (a template bug linking page N to itself + 1 forever) stops here.
+#: Where a section list keeps its stories: the English lead story, boxes and ``div.tw3_01_2``
+#: items (class written "mb10 tw3_01_2 "), the Chinese ``busBox`` items. The rest of a list page
+#: (menus, "Latest", recommendations) links stories of other sections.
+STORY_LINKS_CSS = "div.tw2_l a, div.tw2_r a, div.tw3_01_2 a, div[class*=busBox] h3 a"
+PAGER_LINKS_CSS = "#div_currpage a, .selectpage a"
+#: A pager that never ends (a template bug) is not followed further than this.
 MAX_ARTICLE_PAGES = 50
 
 
@@ -41,10 +47,23 @@ class ChinadailySpider(NewsSpider):
     # Page 1 only: ``WS<id>_N.html`` pages are reached from their page 1, never on their own.
     article_url_re = re.compile(rf"^{_HOST}/a/\d{{6}}/\d{{2}}/WS[0-9a-f]{{24}}\.html$")
     # Pagination of a section list (/world/china-us/page_2.html; the Chinese sites name their
-    # columns by id). Only pagination: every list page links every section in its menus.
-    list_url_re = re.compile(rf"^{_HOST}/(?:[\w-]+/){{1,2}}page_\d+\.html$")
+    # columns by id, /5bd5639c…/5bd5669b…/page_2.html). Only pagination: every list page links
+    # every section in its menus.
+    list_url_re = re.compile(rf"^{_HOST}/(?:[\w-]+/){{1,3}}page_\d+\.html$")
     timezone = "Asia/Shanghai"
     parser = staticmethod(chinadaily.parse_article)
+
+    def links(self, response: Response) -> list[str]:
+        """The stories and pages of a section list; every link when the layout is not known."""
+        found = super().links(response)
+        stories = _hrefs(response, STORY_LINKS_CSS)
+        if not stories:
+            # A redesigned list page: crawl wider rather than lose the section, but say so.
+            self.crawler.stats.inc_value("govnews/pages/list_unrecognised")
+            self.logger.warning("No known story list on %s; following every link", response.url)
+            return found
+        listed = stories | _hrefs(response, PAGER_LINKS_CSS)
+        return [url for url in found if url in listed]
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         for article in super().parse_article(response):
@@ -79,6 +98,8 @@ class ChinadailySpider(NewsSpider):
         """Append page N to the article, then fetch page N+1 or yield the whole article."""
         self.crawler.stats.inc_value("govnews/pages/article_continuation")
         try:
+            if _PAGE_RE.match(response.url) is None:  # redirected, to page 1 say: nothing new
+                raise ParseError(f"redirected to {response.url}")
             page = chinadaily.parse_article(decode_response(response), response.url)
         except ParseError as exc:
             # Keep what the earlier pages gave: losing the whole story to one bad page is worse.
@@ -98,6 +119,14 @@ class ChinadailySpider(NewsSpider):
         exc = failure.value
         count_lost(self.crawler, request, failure_reason(exc), f"{type(exc).__name__}: {exc}")
         yield request.cb_kwargs["article"]
+
+
+def _hrefs(response: Response, css: str) -> set[str]:
+    """Absolute, fragment-free URLs of the links under ``css``, as ``NewsSpider.links`` has them."""
+    return {
+        url_query_cleaner(response.urljoin(href.strip()), (), remove=True)
+        for href in response.css(css).xpath("@href").getall()
+    }
 
 
 def _same(a: str, b: str) -> bool:
