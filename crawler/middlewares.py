@@ -8,6 +8,9 @@ what it lost, so these components log one WARNING per lost page and count it:
 
 - ``govnews/dropped/<reason>`` for an article page (summed into ``crawls.articles_dropped``),
 - ``govnews/failed/<reason>`` for any other page (a list page: its links were not followed).
+
+:class:`PaginationTrapMiddleware` bounds the other way a crawl goes wrong unattended: following
+an endless pager. See ``docs/reliability.md`` for the faults each one is tested against.
 """
 
 from __future__ import annotations
@@ -151,12 +154,12 @@ class RedirectGuardMiddleware(OffsiteMiddleware):
 class PaginationTrapMiddleware:
     """Spider middleware: stop following list pages that repeat their parent's articles.
 
-    A pagination trap (``?page=N+1`` forever, or a pager past the last page) serves the same
-    article links (or none) on every page. A list page whose article links are exactly those
-    of the list page that linked to it has nothing new to offer, so its own list links are not
-    followed (logged, counted as ``govnews/pagination/trap``). Sections that share some
-    articles are unaffected: only an identical set stops the chain. ``DEPTH_LIMIT`` stays the
-    backstop for traps that invent new article links on every page.
+    A pagination trap (``?page=N+1`` forever, a pager past the last page) serves the same
+    article links on every page. A list page whose article links are exactly those of the list
+    page that linked to it has nothing new to offer, so its own list links are not followed
+    (logged, counted as ``govnews/pagination/trap``). Sections that share some articles are
+    unaffected (only an identical set stops the chain), and so are hubs of hubs (pages with no
+    article links at all). ``DEPTH_LIMIT`` stays the backstop for traps this cannot see.
     """
 
     def __init__(self, crawler: Crawler):
@@ -178,7 +181,7 @@ class PaginationTrapMiddleware:
         articles = frozenset(r.url for r in requests if _callback_name(r) == "parse_article")
         assert response.request is not None
         parent = response.request.meta.get("list_parent")
-        if parent is not None and parent[1] == articles:
+        if articles and parent is not None and parent[1] == articles:
             lists = [r for r in requests if _callback_name(r) == "parse_list"]
             if lists:
                 assert self.crawler.stats is not None

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.extensions.logcount import LogCount
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.log import failure_to_exc_info
@@ -40,6 +42,29 @@ class CrawlResult:
 
 class UnknownSpider(KeyError):
     """A spider name the project does not have."""
+
+
+class SpiderLogCount(LogCount):
+    """``log_count/<LEVEL>`` of this spider only, when several spiders share the process.
+
+    Scrapy's ``LogCount`` counts every record of the process for every crawler, so in
+    ``govnews crawl`` (all spiders in one process) one site that is down would put its errors
+    on every spider's verdict and ``crawls.errors``. Records that name their spider or crawler
+    (Scrapy's own do) count for that one only; records that name neither could come from any
+    spider and count for all, as before.
+    """
+
+    def spider_opened(self, spider: Spider) -> None:
+        super().spider_opened(spider)
+        assert self.handler is not None
+        self.handler.addFilter(self._is_mine)
+
+    def _is_mine(self, record: logging.LogRecord) -> bool:
+        crawler = getattr(record, "crawler", None)
+        spider = getattr(record, "spider", None)
+        if crawler is None and spider is None:
+            return True
+        return crawler is self.crawler or spider is self.crawler.spider
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -80,5 +80,10 @@ GOVNEWS_MAX_ERRORS = 10
 # GOVNEWS_DRIFT_MIN_PAGES were parsed (a template change shows up as a falling share).
 GOVNEWS_MIN_SITE_SHARE = 0.8
 GOVNEWS_DRIFT_MIN_PAGES = 5
+# Errors counted per spider, not per process (several spiders share one `govnews crawl`).
+EXTENSIONS = {
+    "scrapy.extensions.logcount.LogCount": None,
+    "crawler.run.SpiderLogCount": 0,
+}
 
 LOG_LEVEL = "INFO"

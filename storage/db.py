@@ -63,10 +63,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.commit()
     except BaseException:
+        # Also when COMMIT itself fails: never leave the connection inside a transaction.
         db.rollback()
         raise
-    db.commit()
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -511,7 +511,7 @@ def _bulk() -> Iterator[Page]:
         )
         body = article_html(n, body_html=figure + "".join(f"<p>{p}</p>" for p in PARAGRAPHS))
         # Slow enough that a crawl lasts a few seconds and can be interrupted mid-way.
-        yield Page(article_path(n), "article with an image", lambda b=body: Delay(0.2, Html(b)))
+        yield Page(article_path(n), "article", lambda b=body: Delay(0.2, Html(b)))
 
 
 SCENARIOS: dict[str, list[Page]] = {

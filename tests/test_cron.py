@@ -6,6 +6,7 @@ without `scrapy.cfg` (as cron does), against the mirror server in `tests/server.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from crawler.lock import AlreadyRunning, crawl_lock
-from crawler.run import crawl_settings, project_settings
+from crawler.run import crawl_settings, project_settings, spider_names
 from crawler.verdict import ExitCode, Thresholds, exit_code, judge
 from tests.conftest import DEMO_MIRROR, REPO
 
@@ -154,15 +155,33 @@ def test_effective_settings_have_no_listeners_and_keep_the_options(tmp_path: Pat
     assert Thresholds.from_settings(settings) == Thresholds(10, 0.8, 5)
 
 
-def test_a_crawler_built_from_the_settings_loads_no_console(tmp_path: Path) -> None:
-    from scrapy.crawler import CrawlerProcess
+def test_errors_are_counted_per_spider_when_spiders_share_the_process() -> None:
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
 
-    process = CrawlerProcess(project_settings(crawl_settings(tmp_path / "x.db", max_minutes=1)))
-    crawler = process.create_crawler("govt_chinadaily")
-    crawler._apply_settings()
-    loaded = {type(ext).__name__ for ext in crawler.extensions.middlewares}
-    assert "CoreStats" in loaded and "CloseSpider" in loaded  # --max-minutes is honoured
-    assert not loaded & {"TelnetConsole", "RemoteControl"}
+    from crawler.run import SpiderLogCount
+
+    counters = []
+    for name in ("a", "b"):
+        crawler = get_crawler(type(name, (Spider,), {"name": name}), {"LOG_LEVEL": "INFO"})
+        crawler.spider = crawler.spidercls.from_crawler(crawler)
+        counter = SpiderLogCount.from_crawler(crawler)
+        counter.spider_opened(crawler.spider)
+        counters.append(counter)
+    log = logging.getLogger("test_cron")
+    a, b = (c.crawler for c in counters)
+    try:
+        log.error("a's site is down", extra={"spider": a.spider})
+        log.error("a's site is down", extra={"crawler": a})
+        log.error("nobody knows whose")
+        log.warning("b's warning", extra={"spider": b.spider})
+    finally:
+        for counter in counters:
+            counter.spider_closed(counter.crawler.spider, "finished")
+    assert a.stats.get_value("log_count/ERROR") == 3
+    assert a.stats.get_value("log_count/WARNING") is None
+    assert b.stats.get_value("log_count/ERROR") == 1
+    assert b.stats.get_value("log_count/WARNING") == 1
 
 
 # --- the lock --------------------------------------------------------------------------------
@@ -235,10 +254,16 @@ def test_good_run_exits_0_and_records_the_counts(tmp_path: Path, mirror_server) 
     db = tmp_path / "govnews.db"
     log = tmp_path / "logs" / "crawl.log"
     log.parent.mkdir()
-    result = govnews(*crawl_args(db, server.url, "--log-file", str(log)), cwd=tmp_path)
+    args = crawl_args(db, server.url, "--log-file", str(log), "--max-minutes", "10")
+    result = govnews(*args, cwd=tmp_path)
     assert result.returncode == ExitCode.OK, result.stderr[-3000:]
     assert result.stderr == "" and result.stdout == ""  # cron mails nothing on success
-    assert "Spider closed (finished)" in log.read_text()
+    text = log.read_text()
+    assert "Spider closed (finished)" in text
+    # The run's effective extensions: the time limit is on, no console listens.
+    enabled = text.split("Enabled extensions:")[1].split("]")[0]
+    assert "CloseSpider" in enabled and "CoreStats" in enabled
+    assert "Telnet" not in enabled and "RemoteControl" not in enabled
     n = len(article_files(DEMO_MIRROR))
     ((spider, reason, fetched, new, site, fallback, errors, dropped),) = query(
         db,
@@ -249,6 +274,25 @@ def test_good_run_exits_0_and_records_the_counts(tmp_path: Path, mirror_server) 
         "govt_chinadaily", "finished", n, n, 0, 0, 0,
     )  # fmt: skip
     assert fetched > n  # robots.txt, list pages and articles
+
+
+def test_every_spider_in_one_process_then_again_incrementally(tmp_path: Path, mirror_server):
+    """The cron run: `govnews crawl` with no names, over the test mirrors of every site."""
+    server = mirror_server()  # tests/mirror over the demo mirror
+    db = tmp_path / "govnews.db"
+    args = ("crawl", "--db", str(db), "-s", f"MIRROR_URL={server.url}", *FAST)
+    first = govnews(*args, cwd=tmp_path)
+    assert first.returncode == ExitCode.OK, first.stderr[-3000:]
+    runs = query(db, "select spider, finish_reason, articles_new, errors from crawls order by id")
+    assert [spider for spider, *_ in runs] == spider_names()
+    assert all(reason == "finished" and new > 0 and errors == 0 for _, reason, new, errors in runs)
+    stored = query(db, "select count(*) from articles")
+
+    second = govnews(*args, cwd=tmp_path)
+    assert second.returncode == ExitCode.OK, second.stderr[-3000:]
+    again = query(db, f"select articles_new from crawls where id > {len(runs)}")
+    assert again == [(0,)] * len(runs)
+    assert query(db, "select count(*) from articles") == stored
 
 
 def test_unknown_spider_exits_start_failed(tmp_path: Path) -> None:

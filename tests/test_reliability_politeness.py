@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import PaginationTrapMiddleware
 from tests.faultserver import (
     HOST,
     SCENARIOS,
@@ -55,3 +63,47 @@ def test_a_pagination_trap_is_bounded(polite: tuple[CrawlRun, list[str]]) -> Non
     trapped = {f"https://{HOST}{article_path(n)}" for n in (503, 504)}
     assert trapped <= run.stored
     assert len(run.query("select id from articles where url in (?, ?)", *trapped)) == 2
+
+
+class _Site(Spider):
+    name = "site"
+
+    def parse_list(self, response: Response) -> None: ...
+
+    def parse_article(self, response: Response) -> None: ...
+
+
+async def _collect(results: AsyncIterator[Any]) -> list[Any]:
+    return [r async for r in results]
+
+
+@pytest.mark.parametrize(
+    ("articles", "followed"),
+    [
+        (["a1", "a2"], False),  # the same articles as its parent: a trap
+        (["a1", "a3"], True),  # some new: an ordinary next page
+        (["a1"], True),  # a section sharing some of its parent's articles
+        ([], True),  # a hub of hubs: left to DEPTH_LIMIT
+    ],
+)
+def test_the_trap_check_stops_only_repeated_article_sets(
+    articles: list[str], followed: bool
+) -> None:
+    spider = _Site()
+    base = f"https://{HOST}/news/"
+    # The parent list page had a1 and a2 (or, for the hub case, no article at all).
+    parent = frozenset(base + a for a in ("a1", "a2")) if articles else frozenset()
+    meta = {"list_parent": (base, parent)}
+    request = Request(base + "page_2.html", callback=spider.parse_list, meta=meta)
+    response = HtmlResponse(request.url, request=request, body=b"<html></html>")
+    next_page = Request(base + "page_3.html", callback=spider.parse_list)
+    output = [Request(base + a, callback=spider.parse_article) for a in articles] + [next_page]
+
+    async def spider_output() -> AsyncIterator[Any]:
+        for r in output:
+            yield r
+
+    middleware = PaginationTrapMiddleware(get_crawler(_Site))
+    kept = asyncio.run(_collect(middleware.process_spider_output(response, spider_output())))
+    assert (next_page in kept) is followed
+    assert len(kept) == len(output) - (0 if followed else 1)

@@ -279,6 +279,8 @@ def test_crawl_stores_each_article_once_with_all_its_pages(tmp_path, mirror_serv
     (run,) = rows(db, "select * from crawls")
     assert (run["site_parsed"], run["fallback_parsed"]) == (len(PAGES), 0)
     assert run["articles_new"] == len(PAGES)
+    # Only the lists' stories were requested: no sidebar story outside the mirror, nothing lost.
+    assert not [k for k in crawl_stats(db) if k.startswith(("govnews/dropped", "govnews/failed"))]
 
 
 def test_crawl_keeps_the_pages_before_a_missing_one(tmp_path, mirror_server):

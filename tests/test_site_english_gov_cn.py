@@ -15,6 +15,7 @@ from tests.conftest import TEST_MIRROR
 from tests.test_site_gov_cn import (
     assert_fields,
     crawl,
+    crawl_stats,
     expected_of,
     expected_pages,
     page_html,
@@ -152,9 +153,9 @@ def test_url_patterns(url, kind):
     assert EnglishGovCnSpider.is_list_url(url) == (kind == "list")
 
 
-def index_links(url: str) -> tuple[list[str], list[str]]:
+def index_links(url: str, spider: EnglishGovCnSpider | None = None) -> tuple[list[str], list[str]]:
     """The article links and the list links an index page gives the spider."""
-    spider = EnglishGovCnSpider()
+    spider = spider or EnglishGovCnSpider()
     page = HtmlResponse(url, body=mirrored(url).read_bytes(), encoding="utf-8")
     links = spider.links(page)
     articles = [u for u in links if spider.is_article_url(u)]
@@ -162,9 +163,16 @@ def index_links(url: str) -> tuple[list[str], list[str]]:
 
 
 def test_index_links_resolve_protocol_and_root_relative_hrefs_once():
-    # /news/ links WITH_IMAGES protocol-relative and again root-relative: one URL, https.
+    # /news/ links WITH_IMAGES protocol-relative, root-relative, and under the next day's path
+    # (same WS id): one request.
     assert index_links(NEWS_INDEX) == ([WITH_IMAGES, NO_IMAGES], [NEWS_INDEX + "page_2.html"])
     assert index_links(POLICY_INDEX) == ([NO_IMAGES], [])
+
+
+def test_a_story_listed_on_two_indexes_is_requested_once():
+    spider = EnglishGovCnSpider()
+    assert index_links(NEWS_INDEX, spider)[0] == [WITH_IMAGES, NO_IMAGES]
+    assert index_links(POLICY_INDEX, spider)[0] == []
 
 
 # --- crawls through the mirror, read back from SQLite ---------------------------------------
@@ -187,6 +195,7 @@ def test_crawl_stores_every_article_once(tmp_path, mirror_server):
         assert stored["spider"] == "english_gov_cn"
     (run,) = rows(db, "select * from crawls")
     assert (run["site_parsed"], run["fallback_parsed"]) == (len(PAGES), 0)
+    assert not [k for k in crawl_stats(db) if k.startswith(("govnews/dropped", "govnews/failed"))]
 
 
 @needs_generic

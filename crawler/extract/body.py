@@ -16,29 +16,8 @@ from functools import lru_cache
 
 from lxml import etree
 
-_NEVER_TEXT = frozenset(
-    """script style noscript iframe svg button select input textarea template object embed canvas
-    map audio video source track link meta head dialog""".split()
-)
-#: Page-structure tags that are chrome unless broken markup left the article inside them.
-_CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
+from crawler.extract.index import attrs_of, drop
 
-
-#: Class/id tokens of page chrome, matched as prefixes of the lower-cased class and id tokens
-#: ("comment" matches "comments", "share" matches "sharebar").
-_CHROME_PREFIXES = tuple(
-    """comment disqus share sharing social related recommend sidebar widget footer breadcrumb crumb
-    pagination pager paging menu navbar navigation nav topnav subnav masthead newsletter subscri
-    signup promo sponsor advert adslot banner cookie consent gdpr popup modal overlay toolbar
-    skip byline taglist tags keywords trending outbrain taboola login copyright disclaimer
-    rating vote rss feed follow relate rightcol leftcol mostread""".split()
-)
-#: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
-_CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
-_CHROME_PHRASES = ("side-bar", "sign-up", "tool-bar", "-ad-", "ad-slot", "author-bio", "tag-list",
-                   "more-stories", "most-popular", "most-read", "sr-only", "visually-hidden",
-                   "column-right", "right-col")
-_TOKEN_RE = re.compile(r"[^a-z0-9]+")
 _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 #: A chrome-classed element holding more than this share of the page text is a page wrapper.
 _WRAPPER_SHARE = 0.3
@@ -46,11 +25,6 @@ _WRAPPER_SIZE = 2000
 _RANKED = 8
 _MIN_RIVALS = 3
 _CLIMB_RATIO = 1.0
-#: Class/id words that outweigh a chrome match: an article wrapper called "content-share" stays.
-_CONTENT_RE = re.compile(
-    r"article|body|content|entry|main|post|story|text|detail|zhengwen|正文|artical|news_txt|cont",
-    re.I,
-)
 _POSITIVE_RE = re.compile(
     r"article|body|content|entry|hentry|main|page|post|text|blog|story|detail|zhengwen|正文|"
     r"artical|news",
@@ -64,15 +38,12 @@ _NEGATIVE_RE = re.compile(
 )
 _PUNCT_RE = re.compile(r"[,，、;；。.!?！？]")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_MAYBE_HIDDEN = etree.XPath(".//*[@hidden or contains(@style, 'none')]")
-_WITH_CLASS_OR_ID = etree.XPath(".//*[@class or @id]")
 #: Text sizes computed inside libxml2: several times faster than joining ``itertext()``.
 _text_size = etree.XPath("string-length(.)")
 _visible_size = etree.XPath("string-length(normalize-space(.))")
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
-_KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
 _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "dd"})
 #: Paragraphs, and the containers with text of their own (text beside ``<br>``, table-layout pages).
 _SCORABLE = etree.XPath(
@@ -92,50 +63,6 @@ _TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 
                "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
 
 
-def _attrs(el: etree._Element) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
-
-
-def _is_hidden(el: etree._Element) -> bool:
-    style = el.get("style")
-    return el.get("hidden") is not None or (
-        style is not None and "display:none" in style.replace(" ", "").lower()
-    )
-
-
-def _drop(el: etree._Element) -> None:
-    """Remove ``el`` but keep its tail text, which belongs to the parent."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail and el.tail.strip():
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-def prune(body: etree._Element) -> list[etree._Element]:
-    """Drop elements that are never article text; return the page chrome found by tag/class/id.
-
-    Chrome is returned rather than dropped because bylines and date lines live in it: the caller
-    reads metadata first, then drops it with :func:`drop_chrome`. Elements are selected by
-    libxml2 (tag iteration, XPath) so that Python only looks at the few that can match.
-    """
-    never = list(body.iter(*_NEVER_TEXT, etree.Entity))
-    never += [el for el in _MAYBE_HIDDEN(body) if _is_hidden(el)]
-    for el in never:
-        _drop(el)
-    chrome = [
-        el for el in _WITH_CLASS_OR_ID(body)
-        if el.tag not in _KEEP_TAGS and _is_chrome(_attrs(el))
-    ]
-    chrome += body.iter(*_CHROME_TAGS)
-    return chrome
-
-
 def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
     """Drop chrome elements, except a wrapper holding most of the page's text: a class such as
     "page-ad-margins" on the main column says nothing about the article inside it."""
@@ -145,27 +72,13 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
             continue
         size = _text_size(el)
         if (size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE) and not _COMMENTS_RE.search(
-            _attrs(el)
+            attrs_of(el)
         ):
             continue
-        _drop(el)
+        drop(el)
 
 
-@lru_cache(maxsize=8192)
-def _is_chrome(attrs: str) -> bool:
-    # class strings repeat across a page and across pages of a site: cache the verdict
-    lowered = attrs.lower()
-    tokens = _TOKEN_RE.split(lowered)
-    if not (
-        any(t.startswith(_CHROME_PREFIXES) for t in tokens)
-        or not _CHROME_TOKENS.isdisjoint(tokens)
-        or any(p in lowered for p in _CHROME_PHRASES)
-    ):
-        return False
-    return not _CONTENT_RE.search(attrs)
-
-
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _attr_weight(attrs: str) -> int:
     weight = 0
     if _NEGATIVE_RE.search(attrs):
@@ -176,7 +89,7 @@ def _attr_weight(attrs: str) -> int:
 
 
 def _class_weight(el: etree._Element) -> int:
-    attrs = _attrs(el)
+    attrs = attrs_of(el)
     return _attr_weight(attrs) if len(attrs) > 1 else 0
 
 

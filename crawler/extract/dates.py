@@ -111,9 +111,6 @@ _UPDATED_KEYS = frozenset(
     article.updated date_modified revised""".split()
 )
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
-_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|dateline|stamp|datum|zeit|fecha",
-                            re.I)
-_NOT_DATE_CLASS_RE = re.compile(r"update|modif|comment|expire|event|runtime|reading", re.I)
 _MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
 _SCRIPT_DATE_RE = re.compile(
@@ -272,7 +269,8 @@ class DateFinder:
 
     def __init__(self, root: etree._Element, url: str, jsonld: list[dict],
                  scripts: list[str] | None = None, headline: str | None = None,
-                 now: date | None = None) -> None:
+                 dated: list[etree._Element] | None = None, now: date | None = None) -> None:
+        self.dated = dated or []
         self.now = now or _today()
         self.headline = headline
         self.scripts = scripts or []
@@ -282,7 +280,7 @@ class DateFinder:
         self.meta = [
             ((m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv")
               or "").lower(), m.get("content") or "")
-            for m in root.iterfind(".//meta")
+            for m in root.iter("meta")
         ]
 
     def _parse(self, value: object) -> _Found | None:
@@ -334,18 +332,12 @@ class DateFinder:
 
     def _classed(self) -> _Found | None:
         """The first short element whose class or id says it holds the date."""
-        body = self.root.find("body")
-        for el in (body if body is not None else self.root).iter("span", "div", "p", "li", "td",
-                                                                 "small", "em", "font", "dd"):
-            attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-            if len(attrs) > 2 and _DATE_CLASS_RE.search(attrs) and not _NOT_DATE_CLASS_RE.search(
-                attrs
-            ):
-                text = _text(el)
-                if len(text) < _MAX_DATE_LINE and not _UPDATED_LABEL_RE.search(text):
-                    found = self._parse(text)
-                    if found:
-                        return found
+        for el in self.dated:
+            text = _text(el)
+            if len(text) < _MAX_DATE_LINE and not _UPDATED_LABEL_RE.search(text):
+                found = self._parse(text)
+                if found:
+                    return found
         return None
 
     def _text_nodes(self) -> Iterator[str]:

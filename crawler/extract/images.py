@@ -32,6 +32,11 @@ _EXTRA_CREDIT_RE = re.compile(
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy", "src")
 _PLACEHOLDER_RE = re.compile(r"^data:|spacer|blank\.|pixel|transparent|loading|placeholder", re.I)
 _MAX_CAPTION = 400
+_CAPTION_DEPTH = 4
+_CAPTION_BOXES = etree.XPath(
+    ".//*[self::figcaption or contains(@class, 'caption') or contains(@class, 'Caption') or "
+    "contains(@class, 'legend') or contains(@class, 'bildunterschrift')]"
+)
 
 
 def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
@@ -98,17 +103,14 @@ def _figure_caption(img: etree._Element, stop: etree._Element) -> etree._Element
     """The caption element of the figure or caption container around ``img``."""
     node = img.getparent()
     depth = 0
-    while node is not None and depth < 4 and node is not stop.getparent():
+    while node is not None and depth < _CAPTION_DEPTH and node is not stop.getparent():
         if node.tag == "figure":
             caption = node.find(".//figcaption")
             if caption is not None:
                 return caption
-        for child in node.iter():
-            if child is img or not isinstance(child.tag, str) or child.tag in ("img", "picture"):
-                continue
-            attrs = child.get("class") or ""
-            if child.tag == "figcaption" or _STRONG_CAPTION_CLASS_RE.search(attrs):
-                return child
+        for candidate in _CAPTION_BOXES(node):
+            if candidate.find(".//img") is None:
+                return candidate
         if node.tag == "figure" or _STRONG_CAPTION_CLASS_RE.search(node.get("class") or ""):
             break
         node = node.getparent()

@@ -15,7 +15,6 @@ _TITLE_SPLIT_RE = re.compile(
     r"|(?<=[\u3400-\u9fff」》）”\d])[-－](?=[\u3400-\u9fff《「（“])"
 )
 _NORM_RE = re.compile(r"[\W_]+")
-_TITLE_CLASS_RE = re.compile(r"title|headline|heading|biaoti|bt\b", re.I)
 _MAX_HEADLINE = 300
 _MAX_HEADINGS = 60
 _BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|作者|记者|文)\s*[:：]?\s*", re.I)
@@ -39,7 +38,7 @@ def _norm(text: str) -> str:
 def meta_map(root: etree._Element) -> dict[str, str]:
     """``<meta>`` values by lower-cased property/name/itemprop; the first one of a key wins."""
     found: dict[str, str] = {}
-    for meta in root.iterfind(".//meta"):
+    for meta in root.iter("meta"):
         key = meta.get("property") or meta.get("name") or meta.get("itemprop")
         content = meta.get("content")
         if key and content and content.strip():
@@ -55,16 +54,10 @@ def _longest(parts: list[str]) -> str:
     return max(parts, key=lambda p: len(_norm(p))) if parts else ""
 
 
-def _headings(root: etree._Element) -> list[str]:
-    """Texts of the page's headings and title-classed elements: headline candidates."""
-    body = root.find("body")
-    if body is None:
-        return []
+def _headings(elements: list[etree._Element]) -> list[str]:
+    """Texts of headings and title-classed elements: the headline candidates."""
     found = []
-    for el in body.iter("h1", "h2", "h3", "div", "td", "span", "p", "strong", "font", "b"):
-        if el.tag[0] != "h" and not _TITLE_CLASS_RE.search(f"{el.get('class') or ''} "
-                                                           f"{el.get('id') or ''}"):
-            continue
+    for el in elements:
         text = text_of(el)
         if 3 < len(text) < _MAX_HEADLINE:
             found.append(text)
@@ -73,7 +66,8 @@ def _headings(root: etree._Element) -> list[str]:
     return found
 
 
-def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict]) -> str | None:
+def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
+             headings: list[etree._Element]) -> str | None:
     """The page's headline without the site name and section around it.
 
     A heading (or title-classed element) that ``<title>`` or og:title contains is the headline as
@@ -86,7 +80,7 @@ def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict]) -> 
     refs = [n for n in (_norm(page_title), _norm(og), _norm(ld)) if n]
     shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
     best = ""
-    for text in _headings(root):
+    for text in _headings(headings):
         key = _norm(text)
         if len(key) >= shortest and len(key) > len(_norm(best)) and any(key in r for r in refs):
             best = text
@@ -160,14 +154,12 @@ def source(meta: dict[str, str], head_text: str) -> str | None:
     return meta.get("og:site_name") or meta.get("application-name") or None
 
 
-def section(root: etree._Element, meta: dict[str, str]) -> str | None:
+def section(meta: dict[str, str], breadcrumbs: list[etree._Element]) -> str | None:
     value = meta.get("article:section") or meta.get("og:section") or meta.get("section")
     if value:
         return value
-    for el in root.iterfind(".//*[@class]"):
-        if "breadcrumb" in el.get("class", "").lower():
-            links = [text_of(a) for a in el.iter("a")]
-            links = [t for t in links if t]
-            if len(links) >= 2:
-                return links[-1] if len(links) > 2 else links[1]
+    for el in breadcrumbs:
+        links = [t for t in (text_of(a) for a in el.iter("a")) if t]
+        if len(links) >= 2:
+            return links[-1] if len(links) > 2 else links[1]
     return None

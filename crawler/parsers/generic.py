@@ -16,8 +16,9 @@ from crawler.extract import dates as date_stage
 from crawler.extract import images as image_stage
 from crawler.extract import metadata
 from crawler.extract.html import parse_html
+from crawler.extract.index import index_page
+from crawler.extract.lang import body_lang
 from crawler.items import Article
-from crawler.normalize import detect_lang
 
 NAME = "generic"
 HOSTS: tuple[str, ...] = ()
@@ -32,7 +33,7 @@ def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
     body = root.find("body") if root is not None else None
     if body is None:
         return paragraphs, content
-    body_stage.prune(body)
+    index_page(body)
     loose, loose_content = body_stage.extract_body(body, [], headline)
     if body_stage.text_size(loose) > body_stage.text_size(paragraphs):
         return loose, loose_content
@@ -51,25 +52,27 @@ def parse_article(html: str | bytes, url: str) -> Article:
     # JSON-LD lives in <script> elements, which pruning drops
     jsonld = date_stage.jsonld_objects(root)
     scripts = date_stage.script_texts(root)
-    chrome = body_stage.prune(body)
+    index = index_page(body)
     meta = metadata.meta_map(root)
     head_text = metadata.clean("".join(body.itertext())[:_HEAD_TEXT])
 
-    article.headline = metadata.headline(root, meta, jsonld)
-    dates = date_stage.DateFinder(root, url, jsonld, scripts, article.headline).find()
+    article.headline = metadata.headline(root, meta, jsonld, index.headings)
+    dates = date_stage.DateFinder(
+        root, url, jsonld, scripts, article.headline, index.dated
+    ).find()
     article.published_at, article.updated_at = dates.published, dates.updated
     article.date_raw = dates.raw
     article.byline = metadata.byline(root, meta, jsonld, head_text)
     article.source = metadata.source(meta, head_text)
-    article.section = metadata.section(root, meta)
+    article.section = metadata.section(meta, index.breadcrumbs)
     article.canonical_url = metadata.canonical(root, meta, url)
     declared = metadata.declared_lang(root, meta)
 
-    paragraphs, content = body_stage.extract_body(body, chrome, article.headline)
+    paragraphs, content = body_stage.extract_body(body, index.chrome, article.headline)
     if body_stage.text_size(paragraphs) < _RETRY_BELOW:
         # chrome rules can hit the article's own wrapper ("section--ads"): retry without them
         paragraphs, content = _loose_body(html, article.headline, paragraphs, content)
     article.body = "\n\n".join(paragraphs)
-    article.lang = declared or detect_lang(article.body[:1000])
+    article.lang = body_lang(declared, article.body)
     article.images = image_stage.extract_images(content, url, article.lang)
     return article

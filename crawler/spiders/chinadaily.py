@@ -1,10 +1,11 @@
 """www.chinadaily.com.cn and its Chinese sister sites (china.chinadaily.com.cn, cn.…).
 
-Section lists are ``/<section>/<sub>`` (Chinese sites: column ids) with pages ``page_N.html``;
-only their story blocks and pager are followed. Articles are ``/a/YYYYMM/DD/WS<24 hex>.html``. A long story or a photo gallery continues on
-``WS<id>_2.html``, ``_3.html`` … (linked from ``#div_currpage``): the spider walks those pages in
-order, carrying the article so far, and yields it once, under page 1's URL, with every page's
-paragraphs and images.
+Section lists are ``/<section>/<sub>`` (column ids on the Chinese sites) with pages
+``page_N.html``; only their story blocks and pager are followed. Articles are
+``/a/YYYYMM/DD/WS<24 hex>.html``. A long story or a photo gallery continues on ``WS<id>_2.html``,
+``_3.html`` … (linked from ``#div_currpage``): the spider walks those pages in order, carrying
+the article so far, and yields it once, under page 1's URL, with every page's paragraphs and
+images.
 """
 
 from __future__ import annotations

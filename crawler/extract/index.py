@@ -1,0 +1,148 @@
+"""One pass over the parsed body: drop what is never text, and index what later stages look for.
+
+Every stage needs a few kinds of elements (chrome by class/id, headings, breadcrumbs, date lines).
+Walking the tree once and classifying each distinct class/id string once (cached) is several times
+faster than one XPath or regex sweep per stage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+
+NEVER_TEXT = frozenset(
+    """script style noscript iframe svg button select input textarea template object embed canvas
+    map audio video source track link meta head dialog""".split()
+)
+#: Page-structure tags that are chrome unless broken markup left the article inside them.
+CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
+_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+#: Tags whose class never makes them chrome: the page itself, links and paragraphs.
+_KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
+
+#: Class/id tokens of page chrome, matched as prefixes of the lower-cased tokens ("comment"
+#: matches "comments", "share" matches "sharebar").
+_CHROME_PREFIXES = tuple(
+    """comment disqus share sharing social related recommend sidebar widget footer breadcrumb crumb
+    pagination pager paging menu navbar navigation nav topnav subnav masthead newsletter subscri
+    signup promo sponsor advert adslot banner cookie consent gdpr popup modal overlay toolbar
+    skip byline taglist tags keywords trending outbrain taboola login copyright disclaimer
+    rating vote rss feed follow relate rightcol leftcol mostread""".split()
+)
+#: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
+_CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
+_CHROME_PHRASES = ("side-bar", "sign-up", "tool-bar", "-ad-", "ad-slot", "author-bio", "tag-list",
+                   "more-stories", "most-popular", "most-read", "sr-only", "visually-hidden",
+                   "column-right", "right-col")
+#: Token prefixes that outweigh a chrome match: "content-share" is the article wrapper.
+_CONTENT_PREFIXES = ("article", "body", "content", "entry", "main", "post", "story", "text",
+                     "detail", "zhengwen", "artical", "cont")
+_TITLE_WORDS = ("title", "headline", "heading", "biaoti")
+_DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "stamp", "datum",
+                  "zeit", "fecha", "pubtime", "pubdate")
+_NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
+_TOKEN_RE = re.compile(r"[^a-z0-9]+")
+
+CHROME, TITLE, CRUMB, DATE = 1, 2, 4, 8
+
+
+@lru_cache(maxsize=65536)
+def classify(attrs: str) -> int:
+    """What a class/id string says about its element, as CHROME|TITLE|CRUMB|DATE bits.
+
+    Class strings repeat across a page and across the pages of a site: the verdict is cached.
+    """
+    lowered = attrs.lower()
+    tokens = _TOKEN_RE.split(lowered)
+    kind = 0
+    if (
+        any(t.startswith(_CHROME_PREFIXES) for t in tokens)
+        or not _CHROME_TOKENS.isdisjoint(tokens)
+        or any(p in lowered for p in _CHROME_PHRASES)
+    ) and not any(t.startswith(_CONTENT_PREFIXES) for t in tokens):
+        kind |= CHROME
+    if any(w in lowered for w in _TITLE_WORDS):
+        kind |= TITLE
+    if "crumb" in lowered:
+        kind |= CRUMB
+    if any(t.startswith(_DATE_PREFIXES) for t in tokens) and not any(
+        w in lowered for w in _NOT_DATE_WORDS
+    ):
+        kind |= DATE
+    return kind
+
+
+def attrs_of(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+@dataclass
+class PageIndex:
+    #: Chrome by tag or class/id, dropped by the body stage once metadata has been read.
+    chrome: list[etree._Element] = field(default_factory=list)
+    headings: list[etree._Element] = field(default_factory=list)
+    breadcrumbs: list[etree._Element] = field(default_factory=list)
+    dated: list[etree._Element] = field(default_factory=list)
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    style = el.get("style")
+    return el.get("hidden") is not None or (
+        style is not None and "none" in style and "display:none" in style.replace(" ", "").lower()
+    )
+
+
+def drop(el: etree._Element) -> None:
+    """Remove ``el`` but keep its tail text, which belongs to the parent."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def index_page(body: etree._Element) -> PageIndex:
+    """Drop never-text and hidden elements from ``body``; index chrome, headings, breadcrumbs
+    and date-classed elements, in document order."""
+    index = PageIndex()
+    never = []
+    for el in body.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_TEXT:
+            never.append(el)
+            continue
+        if tag in CHROME_TAGS:
+            index.chrome.append(el)
+        elif tag in _HEADING_TAGS:
+            index.headings.append(el)
+        cls = el.get("class")
+        ident = el.get("id")
+        if cls is None and ident is None:
+            if el.get("style") is not None and _is_hidden(el):
+                never.append(el)
+            continue
+        if _is_hidden(el):
+            never.append(el)
+            continue
+        kind = classify(f"{cls or ''} {ident or ''}")
+        if not kind:
+            continue
+        if kind & CHROME and tag not in _KEEP_TAGS and tag not in CHROME_TAGS:
+            index.chrome.append(el)
+        if kind & TITLE and tag not in _HEADING_TAGS:
+            index.headings.append(el)
+        if kind & CRUMB:
+            index.breadcrumbs.append(el)
+        if kind & DATE:
+            index.dated.append(el)
+    for el in never:
+        drop(el)
+    return index
