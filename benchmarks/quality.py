@@ -1,12 +1,12 @@
 """Extraction quality and speed: govnews's generic extractor against trafilatura, htmldate and GNE.
 
-    python -m benchmarks.quality [--datasets article-benchmark,cwced-zh] [--tools govnews,trafilatura]
-                                 [--json]
+    python -m benchmarks.quality [--datasets article-benchmark,cwced-zh]
+                                 [--tools govnews,trafilatura] [--json]
 
 Every dataset in ``../shared/corpus`` is read into memory first; then each tool runs over the same
 pages in this one process and is timed around its extraction call only. Scores follow the corpus
-READMEs (see ``benchmarks/scoring.py``). The anchors are imported lazily: they are a ``bench`` extra,
-never a dependency of the extractor.
+READMEs (see ``benchmarks/scoring.py``). The anchors are imported lazily: they are a ``bench``
+extra, never a dependency of the extractor.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Scorers, written from the metric definitions in ``../shared/corpus/README.md`` and each dataset's README.
+"""Scorers, written from the metric definitions in ``../shared/corpus/README.md`` and the
+dataset READMEs; checked to reproduce the reference scores printed there for the anchors.
 
 Every scorer takes the gold labels and one tool's predictions (same order) and returns named scores.
 """
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 
 _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_CHAR_TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\W\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+#: One token per CJK character, one per run of other word characters.
+_CHAR_TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 _SPACE_RE = re.compile(r"\s+")
 _NOT_WORD_RE = re.compile(r"[\W_]+")
 
@@ -146,7 +149,7 @@ def day_accuracy(golds: Sequence[str | None], preds: Sequence[str | None]) -> di
 
 def image_text_matched(gold_images: Sequence[list[dict] | None],
                        preds: Sequence[list[dict[str, str | None]] | None]) -> dict[str, float]:
-    """Share of labelled captions and alt texts that the tool returned for some image of the page."""
+    """Share of labelled captions and alt texts that the tool returned for any image of the page."""
     found = {"caption": 0, "alt": 0}
     total = {"caption": 0, "alt": 0}
     for gold, pred in zip(gold_images, preds, strict=True):

@@ -106,7 +106,8 @@ class IncrementalMiddleware:
         request = item_or_request
         stats = self.crawler.stats
         stats.inc_value("govnews/requests/article")
-        if not self._is_stored(request.url):
+        # ``known`` holds the URL each article was stored under and its canonical URL.
+        if request.url not in self.known:
             return request
         if request.url not in self.targets:
             stats.inc_value("govnews/skipped/known")
@@ -132,10 +133,6 @@ class IncrementalMiddleware:
     def _is_article(self, url: str) -> bool:
         is_article_url = getattr(self.crawler.spider, "is_article_url", None)
         return is_article_url is not None and is_article_url(url)
-
-    def _is_stored(self, url: str) -> bool:
-        # ``known`` holds both the URL each article was stored under and its canonical URL.
-        return url in self.known or url in self.targets
 
 
 def _text(header: bytes | None) -> str | None:

@@ -23,6 +23,10 @@ DEFAULT_TZ = "Asia/Shanghai"
 # Zero-width space/non-joiner/joiner, BOM, word joiner, soft hyphen: invisible, but they break
 # full-text search and equality checks.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad"))
+# Control characters and lone surrogates are never text: SQLite's UTF-8 and lxml refuse them.
+_INVISIBLE.update(dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c"))
+_INVISIBLE.update(dict.fromkeys(range(0x7F, 0xA0)))
+_INVISIBLE.update(dict.fromkeys(range(0xD800, 0xE000)))
 # ``\s`` on str patterns covers NBSP (U+00A0) and the ideographic space (U+3000) too.
 _WS_RE = re.compile(r"\s+")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
@@ -74,7 +78,7 @@ _TIME = (
     r"(?:[T\s]+|,\s*|-(?=\d{1,2}:))"
     r"(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2})(?:\.\d+)?)?"
 )
-_OFFSET = r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+_OFFSET = r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}(?::?\d{2})?)?"
 # Each rule is tried with ``search`` so that labels ("Updated:", "发布时间：") and trailing text
 # around the date do not matter.
 _DATE_RULES = tuple(
@@ -118,7 +122,9 @@ def _offset(text: str | None) -> tzinfo | None:
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    # Seconds occur in local-mean-time offsets (Asia/Shanghai before 1901: +08:05:43).
+    hours, minutes, seconds = int(digits[:2]), int(digits[2:4] or 0), int(digits[4:6] or 0)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
 
 
 def _from_match(match: re.Match[str], tz: str) -> str | None:

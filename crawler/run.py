@@ -157,9 +157,9 @@ def scheduled_crawl(
     :raises crawler.lock.AlreadyRunning: another run holds the lock of ``db``.
     :raises UnknownSpider: a name in ``spiders`` is not a spider of the project.
     """
-    spiders = list(spiders) or spider_names()
     effective = crawl_settings(
         db, settings, max_minutes=max_minutes, refresh_days=refresh_days, log_file=log_file
     )
+    # The lock first: a refused run exits at once, before loading any spider.
     with crawl_lock(db):
-        return crawl(spiders, settings=effective, spider_args=spider_args)
+        return crawl(list(spiders) or spider_names(), settings=effective, spider_args=spider_args)

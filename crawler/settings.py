@@ -44,7 +44,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.LostPageMiddleware": 1000,
     # List pages repeating their parent's articles end the chain (DEPTH_LIMIT is the backstop).
-    "crawler.middlewares.PaginationTrapMiddleware": 990,
+    # Closest to the spider: it must see every article link, before incremental drops some.
+    "crawler.middlewares.PaginationTrapMiddleware": 1020,
     # Outside LostPageMiddleware: links to stored articles are dropped before they become
     # requests, and a 304 to a revalidation is not a lost page (crawler/incremental.py).
     "crawler.incremental.IncrementalMiddleware": 1010,

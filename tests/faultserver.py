@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import brotli
-from twisted.internet import reactor
 from twisted.web import resource, server
 from twisted.web.server import NOT_DONE_YET, Request
 
@@ -58,6 +57,15 @@ PARAGRAPHS = (
     "Residents and business owners welcomed the plan at a public hearing held in the "
     "district's cultural centre, where experts explained how to apply.",
 )
+
+
+def _reactor() -> Any:
+    """The Twisted reactor, imported on first use. Importing it installs the default reactor:
+    fine in the server process, wrong in a test process where Scrapy wants to pick its own.
+    """
+    from twisted.internet import reactor
+
+    return reactor
 
 
 # --- Pages -------------------------------------------------------------------------------
@@ -163,7 +171,7 @@ class Delay(resource.Resource):
         self.then = then
 
     def render_GET(self, request: Request) -> int:
-        call = reactor.callLater(self.seconds, self._answer, request)
+        call = _reactor().callLater(self.seconds, self._answer, request)
         # The client gave up (its timeout): don't write to a closed connection.
         request.notifyFinish().addErrback(lambda _: call.cancel() if call.active() else None)
         return NOT_DONE_YET
@@ -187,7 +195,7 @@ class Drop(resource.Resource):
     def render_GET(self, request: Request) -> int:
         request.setHeader("Content-Type", "text/html; charset=utf-8")
         request.write(self.body[: len(self.body) // 2])
-        reactor.callLater(0.05, request.channel.transport.abortConnection)
+        _reactor().callLater(0.05, request.channel.transport.abortConnection)
         return NOT_DONE_YET
 
 
@@ -204,7 +212,7 @@ class Partial(resource.Resource):
         request.setHeader("Content-Type", "text/html; charset=utf-8")
         request.setHeader("Content-Length", str(len(self.body)))
         request.write(self.body[: len(self.body) * 6 // 10])
-        reactor.callLater(0.05, request.channel.transport.loseConnection)
+        _reactor().callLater(0.05, request.channel.transport.loseConnection)
         return NOT_DONE_YET
 
 
@@ -251,7 +259,7 @@ class Big(resource.Resource):
             return
         piece = self.chunk[:left]
         request.write(piece)
-        reactor.callLater(0, self._send, request, left - len(piece), gone)
+        _reactor().callLater(0, self._send, request, left - len(piece), gone)
 
 
 @cache
@@ -705,6 +713,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log", type=Path)
     args = parser.parse_args()
+    reactor = _reactor()
     port = reactor.listenTCP(0, server.Site(Site(args.log)), interface="127.0.0.1")
     print(f"http://127.0.0.1:{port.getHost().port}", flush=True)
     reactor.run()

@@ -221,9 +221,9 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
 def test_two_concurrent_crawls_one_exits_with_the_lock_code(tmp_path: Path, mirror_server) -> None:
     server = mirror_server(DEMO_MIRROR)
     db = tmp_path / "govnews.db"
-    # A delay makes the first run last a few seconds.
+    # A delay makes the first run last several seconds.
     first = subprocess.Popen(
-        govnews_cmd(*crawl_args(db, server.url, "-s", "DOWNLOAD_DELAY=0.5")),
+        govnews_cmd(*crawl_args(db, server.url, "-s", "DOWNLOAD_DELAY=1")),
         cwd=tmp_path, env=govnews_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     lock = tmp_path / "govnews.db.lock"

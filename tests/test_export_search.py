@@ -177,7 +177,7 @@ def test_bad_input_is_a_one_line_error(news_db: Path, tmp_path: Path) -> None:
 
 
 def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
-    """Peak RSS of the export process hardly moves when the database grows tenfold."""
+    """Peak RSS of the export process hardly moves when the database grows fivefold."""
     body = "word " * 4_000  # 20 kB
 
     def make_db(n: int) -> Path:
@@ -207,10 +207,12 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         return int(result.stderr.split()[-1])
 
-    small, big = make_db(200), make_db(2_000)  # 4 MB and 40 MB of text
+    # 12 MB and 60 MB of text. The small one is big enough for SQLite's page cache and the
+    # allocator to have reached their plateau; from there a streaming export stays flat.
+    small, big = make_db(600), make_db(3_000)
     for fmt in ("jsonl", "csv"):
         growth = peak_kb(big, fmt) - peak_kb(small, fmt)
-        assert growth < 10_000, (fmt, growth)
+        assert growth < 8_000, (fmt, growth)
 
 
 # --- search -----------------------------------------------------------------------------------

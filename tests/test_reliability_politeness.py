@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,10 @@ def polite(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlRun, list[str
     return run, fetched
 
 
+def trap_pages(fetched: list[str]) -> list[str]:
+    return [p for p in fetched if p.startswith(f"/{HOST}/news/page_")]
+
+
 def test_every_politeness_page_is_stored_or_counted(polite: tuple[CrawlRun, list[str]]) -> None:
     run, _ = polite
     assert run.lost(SCENARIOS["politeness"]) == []
@@ -52,7 +57,7 @@ def test_robots_txt_disallow_is_honoured(polite: tuple[CrawlRun, list[str]]) -> 
 
 def test_a_pagination_trap_is_bounded(polite: tuple[CrawlRun, list[str]]) -> None:
     run, fetched = polite
-    pages = [p for p in fetched if p.startswith(f"/{HOST}/news/page_")]
+    pages = trap_pages(fetched)
     # Page 2 repeats page 1's articles: its "next" link is the last one followed. Without the
     # trap check, DEPTH_LIMIT (50, see test_settings_security.py) would be the only bound.
     assert pages == [f"/{HOST}/news/page_1.html", f"/{HOST}/news/page_2.html"]
@@ -63,6 +68,19 @@ def test_a_pagination_trap_is_bounded(polite: tuple[CrawlRun, list[str]]) -> Non
     trapped = {f"https://{HOST}{article_path(n)}" for n in (503, 504)}
     assert trapped <= run.stored
     assert len(run.query("select id from articles where url in (?, ?)", *trapped)) == 2
+
+
+@pytest.mark.slow
+def test_a_pagination_trap_is_bounded_on_an_incremental_rerun(tmp_path: Path) -> None:
+    # The second run skips the stored articles' links: the trap check must still see them.
+    with FaultServer(tmp_path / "access.log") as server:
+        first = crawl(server, tmp_path, [TRAP.url], timeout=60)
+        before = len(trap_pages(server.fetched()))
+        second = crawl(server, tmp_path, [TRAP.url], timeout=60)
+        pages = trap_pages(server.fetched())[before:]
+    assert first.returncode == second.returncode == 0, second.log[-3000:]
+    assert second.stats["govnews/skipped/known"] >= 2
+    assert pages == [f"/{HOST}/news/page_1.html", f"/{HOST}/news/page_2.html"]
 
 
 class _Site(Spider):

@@ -23,8 +23,7 @@ _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 _WRAPPER_SHARE = 0.3
 _WRAPPER_SIZE = 2000
 _RANKED = 8
-_MIN_RIVALS = 3
-_CLIMB_RATIO = 1.0
+_MIN_RIVALS = 2
 _POSITIVE_RE = re.compile(
     r"article|body|content|entry|hentry|main|page|post|text|blog|story|detail|zhengwen|正文|"
     r"artical|news",
@@ -41,6 +40,18 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 #: Text sizes computed inside libxml2: several times faster than joining ``itertext()``.
 _text_size = etree.XPath("string-length(.)")
 _visible_size = etree.XPath("string-length(normalize-space(.))")
+#: Whole lines that are page furniture, not article text, in the languages of the corpora.
+_BOILERPLATE_LINE_RE = re.compile(
+    r"(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
+    r"continue reading(?: below)?|read more|don'?t miss|trending|tags?|share(?: this)?|"
+    r"(?:share )?article|comments?|related(?: articles| stories)?|more on this|print|e-?mail)\W*$"
+    r"|(?:read more|see also|related|lesen sie (?:auch|mehr)|mehr zum thema|auch lesen|"
+    r"czytaj (?:też|także)|leia (?:também|mais)|lee también|voir aussi|photo|foto|image|bild|"
+    r"credit)s?\s*[:：])",
+    re.I,
+)
+_LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
+_LINK_LINE = 100
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
@@ -52,8 +63,12 @@ _SCORABLE = etree.XPath(
     "*[self::span or self::font or self::strong or self::b or self::em or self::i or self::a]]"
 )
 _BLOCK_TAGS = frozenset(
-    """p div section article main h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tbody thead tfoot tr td th
-    blockquote pre center address figure figcaption hr header form fieldset details summary""".split()
+    [
+        "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+        "li", "dl", "dt", "dd", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "blockquote",
+        "pre", "center", "address", "figure", "figcaption", "hr", "header", "form", "fieldset",
+        "details", "summary"
+    ]
 )
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "form", "article",
                              "center", "tbody", "header", "details"})
@@ -150,8 +165,7 @@ def _score(body: etree._Element) -> _Scores:
     return scores
 
 
-def _promote(top: etree._Element, final: dict[etree._Element, float],
-             scores: dict[etree._Element, float]) -> etree._Element:
+def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._Element:
     """Climb from the best node to the ancestor that unites the article when it is split into
     several blocks (an intro, sections, a "read more" part) that each score nearly as well."""
     best = final[top]
@@ -164,17 +178,6 @@ def _promote(top: etree._Element, final: dict[etree._Element, float],
             if sum(ancestor in ancestors for ancestors in rival_ancestors) >= _MIN_RIVALS:
                 top = ancestor
                 break
-    # a parent scoring higher than its child holds more of the content
-    score = scores.get(top, 0.0)
-    parent = top.getparent()
-    while parent is not None and parent.tag not in ("body", "html"):
-        parent_score = scores.get(parent)
-        if parent_score is None or parent_score < score * _CLIMB_RATIO:
-            break
-        if parent_score > score:
-            top = parent
-        score = parent_score
-        parent = parent.getparent()
     # an only child says nothing the parent does not
     while top.getparent() is not None and top.getparent().tag not in ("body", "html") and len(
         [c for c in top.getparent() if isinstance(c.tag, str)]
@@ -192,7 +195,7 @@ def find_content(body: etree._Element) -> list[etree._Element]:
     final = {el: scores[el] * (1 - _link_density(el)) for el in ranked}
     top = max(final, key=final.get)
     best = final[top]
-    top = _promote(top, final, scores)
+    top = _promote(top, final)
     parent = top.getparent()
     if parent is None or top.tag == "body":
         return [top]
@@ -229,27 +232,41 @@ def _is_link_list(el: etree._Element) -> bool:
     return density > 0.5 or (density > 0.3 and total < 200)
 
 
+def _is_link_line(el: etree._Element) -> bool:
+    """A short paragraph that is nothing but a link: a teaser of another article."""
+    if el.find(".//a") is None:
+        return False
+    total = _visible_size(el)
+    return 0 < total < _LINK_LINE and sum(_visible_size(a) for a in el.iter("a")) >= total * 0.9
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
-    def __init__(self, keep_link_lists: bool) -> None:
+    def __init__(self, keep_link_lists: bool, skip: set[etree._Element]) -> None:
         self.paragraphs: list[str] = []
         self.buffer: list[str] = []
         self.keep_link_lists = keep_link_lists
+        self.skip = skip
 
     def flush(self) -> None:
         text = _SPACE_RE.sub(" ", "".join(self.buffer)).strip()
         self.buffer.clear()
         if text:
-            self.paragraphs.extend(t for t in _NEWLINES_RE.split(text) if t)
+            self.paragraphs.extend(
+                t for t in _NEWLINES_RE.split(text) if t and not _BOILERPLATE_LINE_RE.match(t)
+            )
 
     def walk(self, el: etree._Element) -> None:
         tag = el.tag
         if tag == "br":
             self.flush()
-        elif tag in _SKIP_IN_BODY:
-            pass
-        elif tag in _CONTAINER_TAGS and not self.keep_link_lists and _is_link_list(el):
+        elif tag in _SKIP_IN_BODY or el in self.skip or (
+            not self.keep_link_lists and (
+                (tag in _CONTAINER_TAGS and _is_link_list(el))
+                or (tag in _LINE_TAGS and _is_link_line(el))
+            )
+        ):
             pass
         elif tag in _BLOCK_TAGS:
             self.flush()
@@ -268,9 +285,10 @@ class _Collector:
 
 
 def collect(elements: list[etree._Element], headline: str | None = None,
-            keep_link_lists: bool = False) -> list[str]:
-    """Paragraph texts of the content elements, in document order."""
-    collector = _Collector(keep_link_lists)
+            keep_link_lists: bool = False, skip: set[etree._Element] | None = None) -> list[str]:
+    """Paragraph texts of the content elements, in document order, leaving out ``skip``
+    (captions, date lines) and lines of page furniture ("Advertisement", "Read more: ...")."""
+    collector = _Collector(keep_link_lists, skip or set())
     for el in elements:
         tail, el.tail = el.tail, None
         collector.walk(el)
@@ -281,16 +299,17 @@ def collect(elements: list[etree._Element], headline: str | None = None,
         paragraphs = paragraphs[1:]
     if not paragraphs and elements and not keep_link_lists:
         # the content itself is a list of links (a link roll, a table of contents)
-        return collect(elements, headline, keep_link_lists=True)
+        return collect(elements, headline, keep_link_lists=True, skip=skip)
     return paragraphs
 
 
-def extract_body(body: etree._Element, chrome: list[etree._Element],
-                 headline: str | None = None) -> tuple[list[str], list[etree._Element]]:
+def extract_body(body: etree._Element, chrome: list[etree._Element], headline: str | None = None,
+                 skip: set[etree._Element] | None = None,
+                 ) -> tuple[list[str], list[etree._Element]]:
     """(paragraphs, content elements) of a pruned body; drops ``chrome`` first."""
     drop_chrome(body, chrome)
     content = find_content(body)
-    return collect(content, headline), content
+    return collect(content, headline, skip=skip), content
 
 
 def text_size(paragraphs: list[str]) -> int:

@@ -1,7 +1,9 @@
 """Date finding: candidates from structured data, labelled visible text, the URL and the text.
 
-Order of trust, most reliable first: JSON-LD and ``<meta>`` publication dates (written for machines),
-``itemprop``/``<time>`` markup, dates next to a publication label ("发布时间：", "Published"), a full date in
+Order of trust, most reliable first: JSON-LD and ``<meta>`` publication dates (for machines),
+``itemprop``/``<time>`` markup, dates next to a publication label (
+    "发布时间：", "Published"
+), a full date in
 the URL, and finally the first plausible date in the page text. Dates in the future are rejected.
 """
 
@@ -64,14 +66,18 @@ _NAMED_MDY_RE = re.compile(
     r"(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME,
     re.I,
 )
-_COMPACT_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+_COMPACT_RE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
+)
 _TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE, _MDY_RE)
 
 _DIGIT_RE = re.compile(r"\d")
 _RANGE_AFTER_RE = re.compile(r"\s*(?:[-–—~至到]|bis\b|to\b)\s*\d")
 _RANGE_BEFORE_RE = re.compile(r"\d\s*[-–—~至到]\s*$")
 _URL_DATE_RE = re.compile(
-    r"/(?P<y>(?:19|20)\d\d)[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])(?:[/_.-]|\d{2,}|$)"
+    # "/2024/01/05/", "/20240105/", and gov.cn-style "/t20240105_123.html"
+    r"/[a-z]?(?P<y>(?:19|20)\d\d)[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])"
+    r"(?:[/_.-]|\d{2,}|$)"
 )
 _URL_DMY_RE = re.compile(
     r"[/_-](?P<d>0[1-9]|[12]\d|3[01])[_-](?P<m>0[1-9]|1[0-2])[_-](?P<y>(?:19|20)\d\d)(?:[/_.-]|$)"
@@ -89,26 +95,31 @@ _PUBLISHED_LABEL_RE = re.compile(
     re.I,
 )
 _UPDATED_LABEL_RE = re.compile(
-    r"(更新时间|更新時間|修改时间|\bupdated|\blast modified|\bmodified|aktualisiert|\bstand\b|mis à jour|"
-    r"actualizado|aggiornato)",
+    r"(更新时间|更新時間|修改时间|\bupdated|\blast modified|\bmodified|aktualisiert|\bstand\b|"
+    r"mis à jour|actualizado|aggiornato)",
     re.I,
 )
 
 _PUBLISHED_KEYS = frozenset(
-    """article:published_time og:published_time og:article:published_time published_time
-    article.published article:published publishdate publish-date publish_date pubdate pubtime
-    publishtime publication_date publication-date datepublished dc.date.issued
-    dc.date.created dcterms.created dcterms.issued sailthru.date parsely-pub-date
-    originalpublicationdate original-publish-date article_date_original firstpublishedtime
-    cxenseparse:recs:publishtime createdate creation_date displaydate release_date
-    date_published datecreated bt:pubdate""".split()
+    [
+        "article:published_time", "og:published_time", "og:article:published_time",
+        "published_time", "article.published", "article:published", "publishdate", "publish-date",
+        "publish_date", "pubdate", "pubtime", "publishtime", "publication_date", "publication-date",
+        "datepublished", "dc.date.issued", "dc.date.created", "dcterms.created", "dcterms.issued",
+        "sailthru.date", "parsely-pub-date", "originalpublicationdate", "original-publish-date",
+        "article_date_original", "firstpublishedtime", "cxenseparse:recs:publishtime", "createdate",
+        "creation_date", "displaydate", "release_date", "date_published", "datecreated",
+        "bt:pubdate"
+    ]
 )
 #: Generic keys that many CMSs fill with the page's generation time: trusted after visible dates.
-_WEAK_PUBLISHED_KEYS = frozenset("date dc.date dcterms.date created".split())
+_WEAK_PUBLISHED_KEYS = frozenset(["date", "dc.date", "dcterms.date", "created"])
 _UPDATED_KEYS = frozenset(
-    """article:modified_time og:updated_time og:article:modified_time modified_time datemodified
-    dcterms.modified dc.date.modified lastmodifiedtime last-modified lastmod updated
-    article.updated date_modified revised""".split()
+    [
+        "article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
+        "datemodified", "dcterms.modified", "dc.date.modified", "lastmodifiedtime", "last-modified",
+        "lastmod", "updated", "article.updated", "date_modified", "revised"
+    ]
 )
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
 _MAX_DATE_LINE = 120
@@ -189,7 +200,8 @@ def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
 
 
 def parse_date_text(text: str, now: date | None = None) -> str | None:
-    """The first plausible date in ``text`` as ISO 8601 (``YYYY-MM-DD`` when only the day is known)."""
+    """The first plausible date in ``text`` as ISO 8601 (``YYYY-MM-DD`` when only the day is
+    known)."""
     for _, value in iter_dates(text.strip()[:200], now):
         return value
     match = _COMPACT_RE.search(text)
@@ -226,8 +238,8 @@ def _walk_jsonld(node: object) -> Iterator[dict]:
 
 def script_texts(root: etree._Element) -> list[str]:
     """Inline script texts, kept before pruning for the last-resort date search."""
-    return [s.text for s in root.iter("script") if s.text and "ublish" in s.text or s.text
-            and "reated" in s.text]
+    return [s.text for s in root.iter("script") if (s.text and "ublish" in s.text) or (s.text
+            and "reated" in s.text)]
 
 
 def jsonld_objects(root: etree._Element) -> list[dict]:
@@ -351,14 +363,14 @@ class DateFinder:
     def _visible(self) -> tuple[_Found | None, _Found | None, _Found | None]:
         """(labelled published, labelled updated, first date) in the visible text; the first date
         after the headline when the headline is found, else the first date anywhere."""
-        published = updated = first = None
+        published = updated = first = before = None
         previous = ""
         headline_key = _headline_key(self.headline)
         after_headline = not headline_key
         for text in self._text_nodes():
             if not after_headline and headline_key in _headline_key(text):
                 after_headline = True
-                first = None
+                before, first = first, None
             if not _DIGIT_RE.search(text):
                 if text.strip():
                     previous = text
@@ -374,7 +386,7 @@ class DateFinder:
             if published and updated and after_headline and first:
                 break
             previous = text
-        return published, updated, first
+        return published, updated, first or before
 
     def find(self) -> PageDates:
         published = self._jsonld("datePublished") or self._meta(_PUBLISHED_KEYS) or self._markup()

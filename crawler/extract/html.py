@@ -26,6 +26,9 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _MOJIBAKE_SAMPLE = 5000
 _MOJIBAKE_MIN = 20
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_UTF8_PARSER = etree.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8"
+)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -74,36 +77,47 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
     return text
 
 
+def _decode(data: str | bytes) -> tuple[str, bool]:
+    """(text, whether the bytes are that text in plain UTF-8)."""
+    if isinstance(data, str):
+        return data, False
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", "replace"), False
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace"), False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        repaired = _repair_mojibake(text)
+        return repaired, repaired is text
+    declared = _declared_charset(data)
+    if declared and declared != "utf-8":
+        return data.decode(declared, "replace"), False
+    for guess in ("gb18030", "cp1252"):
+        try:
+            return data.decode(guess), False
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace"), False
+
+
 def decode_html(data: str | bytes) -> str:
     """Text of a page: a BOM wins, then strict UTF-8 (mislabelled pages are common and non-UTF-8
     text almost never validates as UTF-8), then the declared charset, then GB18030/cp1252."""
-    if isinstance(data, str):
-        return data
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
-    try:
-        return _repair_mojibake(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    declared = _declared_charset(data)
-    if declared and declared != "utf-8":
-        return data.decode(declared, "replace")
-    for guess in ("gb18030", "cp1252"):
-        try:
-            return data.decode(guess)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
+    return _decode(data)[0]
 
 
 def parse_html(data: str | bytes) -> etree._Element | None:
     """The page as one lxml tree (comments and processing instructions dropped), or None."""
-    text = _XML_DECL_RE.sub("", decode_html(data), count=1)
+    text, plain_utf8 = _decode(data)
     if not text.strip():
         return None
     try:
-        return etree.fromstring(text, _PARSER)
+        if plain_utf8:
+            # libxml2 parses UTF-8 bytes faster than a Python str
+            return etree.fromstring(data, _UTF8_PARSER)
+        return etree.fromstring(_XML_DECL_RE.sub("", text, count=1), _PARSER)
     except (etree.ParserError, ValueError):
         return None

@@ -1,9 +1,13 @@
-"""Images of the article: those inside the content, with caption, credit and cleaned alt text.
+"""Images of the article with caption, credit and cleaned alt text.
 
-A caption is found, in this order, in the image's ``<figure>``/``<figcaption>``, in a caption-style
-container around it (``wp-caption``, ``image-caption``...), or in the short paragraph that follows
-an image standing alone in its own paragraph. Credits come from credit-classed elements inside the
-caption, or from a trailing "Foto: ...", "(Photo: ...)", "© ..." part of the caption text.
+Captions are paired on the whole page before chrome is pruned (caption boxes often carry classes
+that look like chrome), then the images inside the article are kept: those within the content the
+body stage chose, or within its ``<article>``/``<main>`` (where the lead image sits above the text).
+
+A caption is, in this order: the ``<figcaption>`` or caption-classed element nearest the image
+(``wp-caption-text``, ``image-caption``, a figure's legend), or the short centred/"图："-style
+paragraph that follows an image standing alone in its paragraph. The credit comes from a
+credit-classed element inside the caption, or from a trailing "Foto: X", "(AP)", "| X" part.
 """
 
 from __future__ import annotations
@@ -17,31 +21,43 @@ from crawler.items import Image
 from crawler.normalize import clean_alt, script_lang, split_credit
 
 _SPACE_RE = re.compile(r"\s+")
-_CAPTION_CLASS_RE = re.compile(r"caption|legend|bildunterschrift|beschriftung|desc|note|text|info",
-                               re.I)
-_STRONG_CAPTION_CLASS_RE = re.compile(r"caption|legend|bildunterschrift", re.I)
-_CREDIT_CLASS_RE = re.compile(r"credit|copyright|source|author|photographer|byline|rights|quelle",
-                              re.I)
+_CAPTION_CLASS_RE = re.compile(r"caption|legend|desc|note|text|info|pic|img|photo", re.I)
+_CREDIT_CLASS_RE = re.compile(
+    r"credit|copyright|source|author|autor|photographer|fotograf|byline|rights|quelle", re.I
+)
 _CAPTION_START_RE = re.compile(r"^\s*(?:图|圖|▲|△|↑|上图|下图|\(?photo|foto|bild)", re.I)
-_EXTRA_CREDIT_RE = re.compile(
+_LABEL_CREDIT_RE = re.compile(
     r"\s*(?:[|/·•]\s*)?[(\[（]?\s*(?:(?:Foto|Fotos|Bild|Bilder|Photo|Photos|Image|Credit|Quelle|"
-    r"Source|Crédit|Créditos?|Imagen|Foto\s*di)\s*(?:[:：]|by\b)|©|\(c\))\s*"
+    r"Source|Crédit|Créditos?|Imagen|Foto\s*di|Picture)\s*(?:[:：]|by\b)|©|\(c\))\s*"
     r"(?P<credit>[^()\[\]（）]{1,80}?)\s*[)\]）]?\s*$",
     re.I,
+)
+#: "... in 2016. (AP)" or "... in 2016 | Getty Images": a short trailing credit.
+#: "... about an hour. AP Photo/Edgar Clemente": a few capitalised words after the last sentence.
+_LAST_WORDS_CREDIT_RE = re.compile(r"(?<=[.!?])\s+(?P<credit>[A-Z©][^.!?]{1,60})$")
+_MAX_CREDIT_WORDS = 6
+_TRAILING_CREDIT_RE = re.compile(
+    r"(?:(?<=[.!?。！？])\s*[(（](?P<paren>[^()（）.!?]{2,60})[)）]|\s+[|｜]\s*(?P<bar>[^|｜]{2,80})"
+    r"|(?<=[.!?])\s+(?P<slash>[^.!?/\s][^.!?/]{1,40}/[^.!?]{2,60}))\s*$"
 )
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy", "src")
 _PLACEHOLDER_RE = re.compile(r"^data:|spacer|blank\.|pixel|transparent|loading|placeholder", re.I)
 _MAX_CAPTION = 400
+_has_text = etree.XPath("boolean(normalize-space(.))")
+_text_size = etree.XPath("string-length(normalize-space(.))")
+_FREE_LEVELS = frozenset({"source", "picture", "a", "span"})
+_IMAGE_BOX_RE = re.compile(r"image|photo|picture|img|media|foto|bild|figure|pic", re.I)
+_MAX_FOLLOWING = 200
 _CAPTION_DEPTH = 4
-_CAPTION_BOXES = etree.XPath(
-    ".//*[self::figcaption or contains(@class, 'caption') or contains(@class, 'Caption') or "
-    "contains(@class, 'legend') or contains(@class, 'bildunterschrift')]"
-)
+_SCOPE_TAGS = frozenset({"article", "main"})
+_FOLLOWING_TAGS = frozenset({"p", "div", "span", "center", "font", "em", "small"})
+_WRAPPER_TAGS = frozenset({"a", "span", "picture", "p", "div", "center"})
 
 
 def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
+    # element boundaries become spaces: "…kommen.</span><span>Unsplash" is two parts
     if not skip:
-        return _SPACE_RE.sub(" ", "".join(el.itertext())).strip()
+        return _SPACE_RE.sub(" ", " ".join(el.itertext())).strip()
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
@@ -55,7 +71,7 @@ def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
             parts.append(node.tail or "")
 
     walk(el)
-    return _SPACE_RE.sub(" ", "".join(parts)).strip()
+    return _SPACE_RE.sub(" ", " ".join(parts)).strip()
 
 
 def _src(img: etree._Element, base: str) -> str | None:
@@ -79,95 +95,144 @@ def _is_icon(img: etree._Element) -> bool:
     return False
 
 
-def _caption_and_credit(box: etree._Element) -> tuple[str | None, str | None]:
-    """Caption text of a caption element, credit-classed parts split off."""
-    credits = [el for el in box.iter() if isinstance(el.tag, str) and el is not box
-               and _CREDIT_CLASS_RE.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")]
-    credit = " ".join(t for t in (_text(c) for c in credits) if t) or None
-    caption = _text(box, set(credits)) if credits else _text(box)
-    return split_caption(caption, credit)
-
-
 def split_caption(caption: str | None, credit: str | None = None) -> tuple[str | None, str | None]:
-    """(caption, credit): a trailing credit ("Foto: APA", "(Photo: Xinhua)", "© AFP") split off."""
+    """(caption, credit): a trailing credit ("Foto: APA", "(AP)", "| Getty Images") split off."""
     if not caption:
         return None, credit
-    match = _EXTRA_CREDIT_RE.search(caption)
+    match = _LABEL_CREDIT_RE.search(caption)
     if match and match.start() > 0:
         return caption[: match.start()].strip() or None, credit or match.group("credit").strip()
+    match = _TRAILING_CREDIT_RE.search(caption)
+    if match and match.start() > 0:
+        found = (match.group("paren") or match.group("bar") or match.group("slash")).strip()
+        return caption[: match.start()].strip() or None, credit or found
+    match = _LAST_WORDS_CREDIT_RE.search(caption)
+    if match and len(match.group("credit").split()) <= _MAX_CREDIT_WORDS:
+        return caption[: match.start()].strip(), credit or match.group("credit").strip()
     text, found = split_credit(caption)
     return text, credit or found
 
 
-def _figure_caption(img: etree._Element, stop: etree._Element) -> etree._Element | None:
-    """The caption element of the figure or caption container around ``img``."""
-    node = img.getparent()
-    depth = 0
-    while node is not None and depth < _CAPTION_DEPTH and node is not stop.getparent():
-        if node.tag == "figure":
-            caption = node.find(".//figcaption")
-            if caption is not None:
-                return caption
-        for candidate in _CAPTION_BOXES(node):
-            if candidate.find(".//img") is None:
-                return candidate
-        if node.tag == "figure" or _STRONG_CAPTION_CLASS_RE.search(node.get("class") or ""):
-            break
-        node = node.getparent()
-        depth += 1
-    return None
+def _caption_and_credit(box: etree._Element) -> tuple[str | None, str | None]:
+    """Caption text of a caption element, credit-classed parts split off."""
+    credits = [el for el in box.iter() if el is not box and isinstance(el.tag, str)
+               and _CREDIT_CLASS_RE.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")]
+    credit = " ".join(t for t in (_text(c) for c in credits) if t) or None
+    caption, credit = split_caption(_text(box, set(credits)) if credits else _text(box), credit)
+    if credit:
+        credit = _LABEL_CREDIT_RE.sub(lambda m: m.group("credit"), credit).strip() or credit
+    return caption, credit
 
 
 def _following_caption(img: etree._Element) -> etree._Element | None:
     """The short paragraph right after an image that stands alone in its paragraph."""
     holder = img
-    while holder.getparent() is not None and holder.getparent().tag in ("a", "span", "picture",
-                                                                        "p", "div", "center"):
+    while holder.getparent() is not None and holder.getparent().tag in _WRAPPER_TAGS:
         parent = holder.getparent()
-        if _text(parent):
+        if _has_text(parent):
             break
         holder = parent
     after = holder.getnext()
-    if after is None or after.tag not in ("p", "div", "span", "center", "font", "em", "small"):
+    if after is None or after.tag not in _FOLLOWING_TAGS:
         return None
     text = _text(after)
-    if not text or len(text) > 200 or after.find(".//img") is not None:
+    if not text or len(text) > _MAX_FOLLOWING or after.find(".//img") is not None:
         return None
-    attrs = after.get("class") or ""
     style = (after.get("style") or "").replace(" ", "").lower()
-    if (_CAPTION_CLASS_RE.search(attrs) or "text-align:center" in style
+    if (_CAPTION_CLASS_RE.search(after.get("class") or "") or "text-align:center" in style
             or after.get("align") == "center" or after.tag == "center"
             or _CAPTION_START_RE.match(text)):
         return after
     return None
 
 
-def extract_images(content: list[etree._Element], base_url: str, lang: str | None) -> list[Image]:
-    """Images inside the content elements, in page order, one per source URL."""
-    images: list[Image] = []
+def _is_image_box(node: etree._Element) -> bool:
+    """A figure, or an image-classed container, holding this one image and a short text."""
+    if node.tag != "figure" and not _IMAGE_BOX_RE.search(node.get("class") or ""):
+        return False
+    if sum(1 for _ in node.iter("img")) != 1:
+        return False
+    return 0 < _text_size(node) <= _MAX_CAPTION
+
+
+def _caption_box(img: etree._Element, owners: dict[etree._Element, etree._Element]
+                 ) -> etree._Element | None:
+    node = img.getparent()
+    depth = 0
+    while node is not None and depth < _CAPTION_DEPTH and node.tag not in ("body", "html"):
+        box = owners.get(node)
+        if box is not None:
+            return box
+        if _is_image_box(node):
+            return node
+        # libxml2 nests a picture's <img> inside its <source> elements: those levels are free
+        if node.tag not in _FREE_LEVELS:
+            depth += 1
+        node = node.getparent()
+    return _following_caption(img)
+
+
+def caption_owners(captions: list[etree._Element]) -> dict[etree._Element, etree._Element]:
+    """Each ancestor (a few levels up) of a caption element, mapped to the nearest caption.
+
+    Built before chrome is pruned: a caption box whose class looks like chrome is detached then,
+    but stays reachable (with its text) through this map.
+    """
+    owners: dict[etree._Element, etree._Element] = {}
+    for caption in captions:
+        if caption.find(".//img") is not None or not _has_text(caption):
+            continue
+        node = caption.getparent()
+        for _ in range(_CAPTION_DEPTH):
+            if node is None or node.tag in ("body", "html"):
+                break
+            owners.setdefault(node, caption)
+            node = node.getparent()
+    return owners
+
+
+def _scope(content: list[etree._Element]) -> set[etree._Element]:
+    scope = set(content)
+    if content:
+        for ancestor in content[0].iterancestors():
+            if ancestor.tag in _SCOPE_TAGS:
+                scope.add(ancestor)
+                break
+    return scope
+
+
+def _in_scope(img: etree._Element, scope: set[etree._Element]) -> bool:
+    # pruned chrome is detached, so an image inside it never reaches the scope
+    node = img
+    while node is not None and node not in scope:
+        node = node.getparent()
+    return node is not None
+
+
+def article_images(images: list[etree._Element], owners: dict[etree._Element, etree._Element],
+                   content: list[etree._Element], base_url: str,
+                   page_lang: str | None) -> list[Image]:
+    """The images inside the article, one per source URL, in page order, with their captions."""
+    scope = _scope(content)
+    found: list[Image] = []
     seen: set[str] = set()
-    for region in content:
-        for img in region.iter("img"):
-            src = _src(img, base_url)
-            if not src or src in seen or _is_icon(img):
-                continue
-            seen.add(src)
-            box = _figure_caption(img, region)
-            if box is None:
-                box = _following_caption(img)
-            caption, credit = _caption_and_credit(box) if box is not None else (None, None)
-            if caption and len(caption) > _MAX_CAPTION:
-                caption = None
-            alt = clean_alt(img.get("alt") or img.get("title"))
-            images.append(Image(
-                src=src,
-                alt=alt,
-                alt_lang=_lang(alt, lang),
-                caption=caption,
-                caption_lang=_lang(caption, lang),
-                credit=credit,
-            ))
-    return images
+    for img in images:
+        if not _in_scope(img, scope) or _is_icon(img):
+            continue
+        src = _src(img, base_url)
+        if not src or src in seen:
+            continue
+        seen.add(src)
+        box = _caption_box(img, owners)
+        caption, credit = _caption_and_credit(box) if box is not None else (None, None)
+        if caption and len(caption) > _MAX_CAPTION:
+            caption = None
+        alt = clean_alt(img.get("alt") or img.get("title"))
+        found.append(Image(
+            src=src, alt=alt, alt_lang=_lang(alt, page_lang), caption=caption,
+            caption_lang=_lang(caption, page_lang), credit=credit,
+        ))
+    return found
 
 
 def _lang(text: str | None, page_lang: str | None) -> str | None:
@@ -178,3 +243,37 @@ def _lang(text: str | None, page_lang: str | None) -> str | None:
     if by_script == "en" and page_lang and page_lang not in ("zh", "ja", "ko"):
         return page_lang
     return by_script
+
+
+def _ld_images(value: object) -> list[dict]:
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
+                  known: list[Image]) -> list[Image]:
+    """Captioned images the article's JSON-LD declares but the page body did not show (lead
+    images rendered by JavaScript, galleries)."""
+    seen = {_SPACE_RE.sub("", i.caption or "") for i in known} | {i.src for i in known}
+    found = []
+    for obj in jsonld:
+        for item in _ld_images(obj.get("image")):
+            src = item.get("contentUrl") or item.get("url")
+            caption = item.get("caption") or item.get("description")
+            if not isinstance(src, str) or not isinstance(caption, str) or not caption.strip():
+                continue
+            credit = item.get("creditText") or item.get("copyrightHolder") or None
+            caption, credit = split_caption(_SPACE_RE.sub(" ", caption).strip(),
+                                            credit if isinstance(credit, str) else None)
+            src = urljoin(base_url, src)
+            if not caption or src in seen or _SPACE_RE.sub("", caption) in seen:
+                continue
+            seen.add(src)
+            name = item.get("name")
+            alt = clean_alt(name) if isinstance(name, str) and name != caption else None
+            found.append(Image(src=src, alt=alt, alt_lang=_lang(alt, page_lang), caption=caption,
+                               caption_lang=_lang(caption, page_lang), credit=credit or None))
+    return found

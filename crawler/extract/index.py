@@ -13,9 +13,14 @@ from functools import lru_cache
 
 from lxml import etree
 
+#: No "source"/"track": libxml2 does not treat them as void, so a picture's <img> can end up
+#: inside its <source>.
 NEVER_TEXT = frozenset(
-    """script style noscript iframe svg button select input textarea template object embed canvas
-    map audio video source track link meta head dialog""".split()
+    [
+        "script", "style", "noscript", "iframe", "svg", "button", "select", "input", "textarea",
+        "template", "object", "embed", "canvas", "map", "audio", "video", "link", "meta", "head",
+        "dialog"
+    ]
 )
 #: Page-structure tags that are chrome unless broken markup left the article inside them.
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
@@ -26,11 +31,15 @@ _KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
 #: Class/id tokens of page chrome, matched as prefixes of the lower-cased tokens ("comment"
 #: matches "comments", "share" matches "sharebar").
 _CHROME_PREFIXES = tuple(
-    """comment disqus share sharing social related recommend sidebar widget footer breadcrumb crumb
-    pagination pager paging menu navbar navigation nav topnav subnav masthead newsletter subscri
-    signup promo sponsor advert adslot banner cookie consent gdpr popup modal overlay toolbar
-    skip byline taglist tags keywords trending outbrain taboola login copyright disclaimer
-    rating vote rss feed follow relate rightcol leftcol mostread""".split()
+    [
+        "comment", "disqus", "share", "sharing", "social", "related", "recommend", "sidebar",
+        "widget", "footer", "breadcrumb", "crumb", "pagination", "pager", "paging", "menu",
+        "navbar", "navigation", "nav", "topnav", "subnav", "masthead", "newsletter", "subscri",
+        "signup", "promo", "sponsor", "advert", "adslot", "banner", "cookie", "consent", "gdpr",
+        "popup", "modal", "overlay", "toolbar", "skip", "byline", "taglist", "tags", "keywords",
+        "trending", "outbrain", "taboola", "login", "copyright", "disclaimer", "rating", "vote",
+        "rss", "feed", "follow", "relate", "rightcol", "leftcol", "mostread"
+    ]
 )
 #: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
 _CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
@@ -46,7 +55,9 @@ _DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "st
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
 _TOKEN_RE = re.compile(r"[^a-z0-9]+")
 
-CHROME, TITLE, CRUMB, DATE = 1, 2, 4, 8
+_CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
+
+CHROME, TITLE, CRUMB, DATE, CAPTION = 1, 2, 4, 8, 16
 
 
 @lru_cache(maxsize=65536)
@@ -68,6 +79,8 @@ def classify(attrs: str) -> int:
         kind |= TITLE
     if "crumb" in lowered:
         kind |= CRUMB
+    if any(w in lowered for w in _CAPTION_WORDS):
+        kind |= CAPTION
     if any(t.startswith(_DATE_PREFIXES) for t in tokens) and not any(
         w in lowered for w in _NOT_DATE_WORDS
     ):
@@ -86,6 +99,9 @@ class PageIndex:
     headings: list[etree._Element] = field(default_factory=list)
     breadcrumbs: list[etree._Element] = field(default_factory=list)
     dated: list[etree._Element] = field(default_factory=list)
+    images: list[etree._Element] = field(default_factory=list)
+    #: ``<figcaption>`` and caption-classed elements.
+    captions: list[etree._Element] = field(default_factory=list)
 
 
 def _is_hidden(el: etree._Element) -> bool:
@@ -119,10 +135,14 @@ def index_page(body: etree._Element) -> PageIndex:
         if not isinstance(tag, str) or tag in NEVER_TEXT:
             never.append(el)
             continue
-        if tag in CHROME_TAGS:
+        if tag == "img":
+            index.images.append(el)
+        elif tag in CHROME_TAGS:
             index.chrome.append(el)
         elif tag in _HEADING_TAGS:
             index.headings.append(el)
+        elif tag == "figcaption":
+            index.captions.append(el)
         cls = el.get("class")
         ident = el.get("id")
         if cls is None and ident is None:
@@ -143,6 +163,17 @@ def index_page(body: etree._Element) -> PageIndex:
             index.breadcrumbs.append(el)
         if kind & DATE:
             index.dated.append(el)
+        if kind & CAPTION and tag != "figcaption" and tag != "img":
+            index.captions.append(el)
     for el in never:
+        if el.tag == "noscript":
+            _keep_images(el)
         drop(el)
     return index
+
+
+def _keep_images(noscript: etree._Element) -> None:
+    """Lazy-loading pages put the real <img> in <noscript>: keep it where the noscript was."""
+    for img in list(noscript.iter("img")):
+        img.tail = None
+        noscript.addprevious(img)

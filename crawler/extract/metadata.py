@@ -17,8 +17,12 @@ _TITLE_SPLIT_RE = re.compile(
 _NORM_RE = re.compile(r"[\W_]+")
 _MAX_HEADLINE = 300
 _MAX_HEADINGS = 60
-_BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|作者|记者|文)\s*[:：]?\s*", re.I)
-_SOURCE_LABEL_RE = re.compile(r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I)
+_BYLINE_PREFIX_RE = re.compile(
+    r"^\s*(?:by|von|par|por|di|door|av|af|作者|记者|文)\s*[:：]?\s*", re.I
+)
+_SOURCE_LABEL_RE = re.compile(
+    r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I
+)
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
 

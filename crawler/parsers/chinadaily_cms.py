@@ -88,10 +88,14 @@ _BLOCK_TAGS = {"p", "div", "figure", "table", "ul", "ol", "h2", "h3", "h4", "h5"
                "blockquote", "section", "center", "article"}  # fmt: skip
 
 
+# libxml2 keeps these in text nodes but lxml refuses to write them back (drop_tree raises).
+_XML_INCOMPATIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse_html(html: str) -> HtmlElement:
     """An lxml tree of the page; ParseError for an empty or unparsable document."""
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(_XML_INCOMPATIBLE_RE.sub("", html))
     except (ParserError, ValueError) as exc:
         raise ParseError(f"unparsable HTML: {exc}") from exc
 

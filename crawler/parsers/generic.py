@@ -25,6 +25,8 @@ HOSTS: tuple[str, ...] = ()
 _HEAD_TEXT = 3000
 #: Below this much text (CJK counted double) the extraction is retried without chrome rules.
 _RETRY_BELOW = 300
+_SHORT_LINE = 120
+_text_size = etree.XPath("string-length(normalize-space(.))")
 
 
 def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
@@ -40,8 +42,12 @@ def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
     return paragraphs, content
 
 
+def _is_short(el: etree._Element) -> bool:
+    return _text_size(el) < _SHORT_LINE
+
+
 def parse_article(html: str | bytes, url: str) -> Article:
-    """Extract an Article from any HTML page (bytes are decoded by BOM, UTF-8, then meta charset)."""
+    """Extract an Article from any HTML page (bytes: BOM, then UTF-8, then the declared charset)."""
     article = Article(url=url, site=urlsplit(url).hostname or None, extractor=NAME)
     root = parse_html(html)
     if root is None:
@@ -67,12 +73,16 @@ def parse_article(html: str | bytes, url: str) -> Article:
     article.section = metadata.section(meta, index.breadcrumbs)
     article.canonical_url = metadata.canonical(root, meta, url)
     declared = metadata.declared_lang(root, meta)
+    owners = image_stage.caption_owners(index.captions)
 
-    paragraphs, content = body_stage.extract_body(body, index.chrome, article.headline)
+    # captions and short date/byline lines are not article text
+    skip = set(index.captions) | {el for el in index.dated if _is_short(el)}
+    paragraphs, content = body_stage.extract_body(body, index.chrome, article.headline, skip)
     if body_stage.text_size(paragraphs) < _RETRY_BELOW:
         # chrome rules can hit the article's own wrapper ("section--ads"): retry without them
         paragraphs, content = _loose_body(html, article.headline, paragraphs, content)
     article.body = "\n\n".join(paragraphs)
     article.lang = body_lang(declared, article.body)
-    article.images = image_stage.extract_images(content, url, article.lang)
+    article.images = image_stage.article_images(index.images, owners, content, url, article.lang)
+    article.images += image_stage.jsonld_images(jsonld, url, article.lang, article.images)
     return article
