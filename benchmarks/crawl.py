@@ -241,12 +241,27 @@ def command(which: str, settings: dict[str, Any], start_url: str) -> list[str]:
     return args
 
 
-def measure(name: str, cmd: list[str], server: Server, expected: int, rss_from: int) -> Run:
-    """Run ``cmd`` and sample the server's count and the process's RSS and CPU until it exits."""
+def measure(
+    name: str,
+    cmd: list[str],
+    server: Server,
+    expected: int,
+    rss_from: int,
+    py_spy: Path | None = None,
+) -> Run:
+    """Run ``cmd`` and sample the server's count and the process's RSS and CPU until it exits.
+
+    With ``py_spy``, py-spy samples the process from outside (``--nonblocking``: the crawl is
+    never paused) and writes collapsed stacks there when the crawl exits.
+    """
     before = server.count()
     server_cpu = server.cpu_seconds()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    spy = None
+    if py_spy:
+        args = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", str(py_spy)]
+        spy = subprocess.Popen([*args, "--pid", str(proc.pid)], stdout=subprocess.DEVNULL)
     first_at = last_at = None
     last_count = 0
     cpu_first = cpu_last = 0.0
@@ -268,6 +283,8 @@ def measure(name: str, cmd: list[str], server: Server, expected: int, rss_from: 
             hwm_at_mark = hwm
         time.sleep(_SAMPLE_SECONDS)
     wall = time.perf_counter() - started
+    if spy:
+        spy.wait(120)  # it writes its file once the crawl has exited
     if proc.wait():
         raise SystemExit(f"{name} crawl failed with exit code {proc.returncode}")
     pages = server.count() - before
@@ -326,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate runs; keep each side's best"
     )
+    parser.add_argument(
+        "--py-spy", type=Path, metavar="FILE", help="py-spy the govnews crawl into FILE (raw)"
+    )
     parser.add_argument("--only", choices=("bare", "govnews"), help="run one side only")
     parser.add_argument("--run-bare", metavar="START_URL", help=argparse.SUPPRESS)
     parser.add_argument("settings", nargs="*", help=argparse.SUPPRESS)
@@ -356,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
                     db.unlink(missing_ok=True)
                     settings = crawl_settings(server.url, args.concurrency, db)
                     cmd = command(which, settings, start_url)
-                    run = measure(which, cmd, server, expected, rss_from)
+                    spy = args.py_spy if which == "govnews" else None
+                    run = measure(which, cmd, server, expected, rss_from, spy)
                     if which == "govnews":
                         run.stored = stored_articles(db)
                     if which not in best or run.rate > best[which].rate:

@@ -25,6 +25,8 @@ from twisted.python.failure import Failure
 
 from crawler.lock import crawl_lock
 from crawler.verdict import Thresholds, Verdict, judge
+from storage.db import connect
+from storage.writer import finish_crawl, start_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -162,4 +164,30 @@ def scheduled_crawl(
     )
     # The lock first: a refused run exits at once, before loading any spider.
     with crawl_lock(db):
-        return crawl(list(spiders) or spider_names(), settings=effective, spider_args=spider_args)
+        results = crawl(
+            list(spiders) or spider_names(), settings=effective, spider_args=spider_args
+        )
+        record_start_failures(db, results)
+    return results
+
+
+def record_start_failures(db: str | Path, results: Sequence[CrawlResult]) -> None:
+    """A ``crawls`` row (``finish_reason = 'start_failed'``) for each spider that never started.
+
+    The store pipeline writes the row of every run that starts; without this, a spider that
+    fails before (a component that does not load) would leave no trace in the table.
+    """
+    failed = [r for r in results if r.finish_reason is None]
+    if not failed:
+        return
+    try:
+        database = connect(db)
+    except Exception:  # the database may be the very reason the spiders failed
+        logger.warning("Could not record the failed start in %s", db, exc_info=True)
+        return
+    try:
+        for result in failed:
+            crawl_id = start_crawl(database, result.spider)
+            finish_crawl(database, crawl_id, finish_reason="start_failed", stats=result.stats)
+    finally:
+        database.close()

@@ -2,14 +2,15 @@
 
 Like Scrapy's own ``tests/mockserver``: each fault is a small Twisted resource (:class:`Status`,
 :class:`Delay`, :class:`Drop`, :class:`Partial`, :class:`RedirectTo`, :class:`Big`,
-:class:`Compressed`, :class:`Sequence`...). The server lays them out as a govt.chinadaily mirror
-(``/HOST/PATH``), so the real ``govt_chinadaily`` spider crawls them through ``MIRROR_URL`` and
-sees real article URLs, real hosts and real robots.txt rules.
+:class:`Compressed`, :class:`Sequence`, :class:`Pager`). The server lays them out as a
+govt.chinadaily mirror (``/HOST/PATH``), so the real ``govt_chinadaily`` spider crawls them
+through ``MIRROR_URL`` and sees real article URLs, real hosts and real robots.txt rules.
 
 Each *scenario* is one list page, ``https://HOST/regional/<scenario>.html``, linking to its
-pages. A :class:`Page` says what a correct crawl does with it: store it, or leave it out with
-a counted reason (a stats key). Tests import :data:`SCENARIOS` to know what to expect; the
-server builds its routes from the same table, so the two cannot drift apart.
+pages (a few are start URLs of their own). A :class:`Page` says what a correct crawl does with
+it: store it, or leave it out with a counted reason (a stats key). Tests import
+:data:`SCENARIOS` to know what to expect; the server builds its routes from the same table, so
+the two cannot drift apart.
 
 ``python -m tests.faultserver --log FILE`` prints its base URL on the first line of stdout; the
 access log (``METHOD PATH`` per request) is how tests check what a crawl fetched.
@@ -594,7 +595,7 @@ class FaultServer:
         self.proc.wait(timeout=10)
 
     def fetched(self) -> list[str]:
-        """Paths on HOST requested so far, in order (``/s/...``, ``/robots.txt``...)."""
+        """Mirror paths requested so far, in order (``/HOST/PATH``, any host)."""
         time.sleep(0.05)  # let the last lines land
         if not self.access_log.exists():
             return []

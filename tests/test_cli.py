@@ -16,6 +16,7 @@ SEED_PATH = (
     "guangzhou-award-promotes-multilateral-cooperation-among-global-cities.html"
 )
 SEED_URL = f"https://govt.chinadaily.com.cn/{SEED_PATH}"
+HEADLINE = "Guangzhou Award promotes multilateral cooperation among global cities"
 SEED_FILE = DEMO_MIRROR / "govt.chinadaily.com.cn" / SEED_PATH
 
 
@@ -42,7 +43,7 @@ def test_extract_prints_the_seed_article_as_json():
     (line,) = result.stdout.splitlines()
     record = json.loads(line)
     assert record["path"] == str(SEED_FILE)
-    assert record["headline"] == "Guangzhou Award promotes multilateral cooperation among global cities"
+    assert record["headline"] == HEADLINE
     assert record["published_at"] == "2022-12-21T15:42:07+08:00"
     assert record["extractor"] == "govt_chinadaily"
     assert [i["credit"] for i in record["images"]] == ["Southern Metropolis Daily"] * 3

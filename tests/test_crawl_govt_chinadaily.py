@@ -15,6 +15,7 @@ SEED_URL = (
     "https://govt.chinadaily.com.cn/s/202212/21/WS63a2b8cf498e1f3c5a1f3b8c/"
     "guangzhou-award-promotes-multilateral-cooperation-among-global-cities.html"
 )
+HEADLINE = "Guangzhou Award promotes multilateral cooperation among global cities"
 ARTICLE_PATH = re.compile(r"/s/\d{6}/\d{2}/WS[0-9a-f]{24}(/[^/]+)?\.html$")
 
 
@@ -73,7 +74,7 @@ def test_crawl_stores_every_mirrored_article_under_its_real_url(crawled):
 def test_seed_article_and_its_images_read_back(crawled):
     db, _, _ = crawled
     (seed,) = rows(db, f"select * from articles where url = '{SEED_URL}'")
-    assert seed["headline"] == "Guangzhou Award promotes multilateral cooperation among global cities"
+    assert seed["headline"] == HEADLINE
     assert seed["section"] == "News and Policies"
     assert seed["published_at"] == "2022-12-21T15:42:07+08:00"
     assert seed["source"] == "eguangzhou.gov.cn"

@@ -136,8 +136,12 @@ def test_several_spiders_exit_with_the_most_severe_verdict() -> None:
 # --- settings ---------------------------------------------------------------------------------
 
 
-def test_effective_settings_have_no_listeners_and_keep_the_options(tmp_path: Path) -> None:
+def test_effective_settings_have_no_listeners_and_keep_the_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What a `govnews crawl` process runs with: consoles off, options where Scrapy reads them."""
+    # project_settings() sets it as the command does; undone after the test.
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     overrides = {"CLOSESPIDER_TIMEOUT": "5", "LOG_LEVEL": "DEBUG"}
     settings = project_settings(
         crawl_settings(
@@ -276,8 +280,11 @@ def test_good_run_exits_0_and_records_the_counts(tmp_path: Path, mirror_server) 
     assert fetched > n  # robots.txt, list pages and articles
 
 
-def test_every_spider_in_one_process_then_again_incrementally(tmp_path: Path, mirror_server):
+def test_every_spider_in_one_process_then_again_incrementally(
+    tmp_path: Path, mirror_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The cron run: `govnews crawl` with no names, over the test mirrors of every site."""
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")  # for spider_names()
     server = mirror_server()  # tests/mirror over the demo mirror
     db = tmp_path / "govnews.db"
     args = ("crawl", "--db", str(db), "-s", f"MIRROR_URL={server.url}", *FAST)
@@ -335,6 +342,11 @@ def test_component_that_fails_to_load_exits_start_failed(tmp_path: Path, mirror_
         reason_line(result) == "govnews crawl: govt_chinadaily: did not start (see the log for why)"
     )
     assert "no_such_module" in result.stderr
+    # Recorded all the same: the crawls table shows every run.
+    ((spider, reason, finished),) = query(
+        db, "select spider, finish_reason, finished_at from crawls"
+    )
+    assert (spider, reason) == ("govt_chinadaily", "start_failed") and finished
 
 
 def test_errors_above_the_threshold(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
-"""Main text: boilerplate pruning, readability-style content scoring, then paragraph collection.
+"""Main text: chrome pruning, readability-style content scoring, then paragraph collection.
 
-1. Prune: elements that are never article text (scripts, navigation, forms) and elements whose
-   class/id says they are page chrome (comments, share bars, related links, sidebars).
+1. Prune: the chrome ``index_page`` found (navigation, comments, share bars, related links,
+   sidebars by tag or class/id) is dropped, unless it wraps most of the page's text.
 2. Score: every paragraph-like element gives points (length, commas) to its parent and, fading,
-   to its grand-parents; candidates are weighted by their class/id and by link density.
+   to its grand-parents; candidates are weighted by their class/id and by link density. The best
+   one climbs to the ancestor uniting a story split into several blocks.
 3. Collect: the best candidate plus siblings that score nearly as well, walked block by block,
-   skipping link lists, captions, headings that repeat the headline, and short chrome lines.
+   skipping link lists, link-only lines, captions, the headline and lines of page furniture.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 #: A chrome-classed element holding more than this share of the page text is a page wrapper.
 _WRAPPER_SHARE = 0.3
 _WRAPPER_SIZE = 2000
+#: Candidates whose link density is computed (the rest cannot win).
 _RANKED = 8
-_MIN_RIVALS = 2
+#: Near-best candidates (>= 75 %) sharing an ancestor that make it the content.
+_MIN_RIVALS = 3
+#: Same-class blocks scoring this share of the best are parts of one story.
+_TWIN_SHARE = 0.3
+#: Siblings of the best node scoring at least this share of it are part of the article.
+_SIBLING_SHARE = 0.2
 _POSITIVE_RE = re.compile(
     r"article|body|content|entry|hentry|main|page|post|text|blog|story|detail|zhengwen|正文|"
     r"artical|news",
@@ -170,7 +177,18 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
     several blocks (an intro, sections, a "read more" part) that each score nearly as well."""
     best = final[top]
     rivals = [el for el, score in final.items() if el is not top and score >= 0.75 * best]
-    if len(rivals) >= _MIN_RIVALS:
+    # a story split into repeated blocks of one class ("article__body", "article__body"...)
+    cls = top.get("class")
+    twins = [el for el, score in final.items() if cls and el is not top and el.tag == top.tag
+             and el.get("class") == cls and score >= _TWIN_SHARE * best]
+    if twins:
+        common = set(top.iterancestors())
+        for twin in twins:
+            common &= set(twin.iterancestors())
+        top = next((a for a in top.iterancestors() if a in common), top)
+        if top.tag in ("body", "html"):
+            return top
+    elif len(rivals) >= _MIN_RIVALS:
         rival_ancestors = [set(el.iterancestors()) for el in rivals]
         for ancestor in top.iterancestors():
             if ancestor.tag in ("body", "html"):
@@ -199,7 +217,7 @@ def find_content(body: etree._Element) -> list[etree._Element]:
     parent = top.getparent()
     if parent is None or top.tag == "body":
         return [top]
-    threshold = max(10.0, best * 0.2)
+    threshold = max(10.0, best * _SIBLING_SHARE)
     chosen = []
     for sibling in parent:
         if sibling is top:

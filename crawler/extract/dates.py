@@ -124,6 +124,8 @@ _UPDATED_KEYS = frozenset(
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
 _MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
+#: Substrings of the keys below: a cheap test before the regex runs over a script.
+_SCRIPT_HINTS = ("ublish", "reated", "ubDate")
 _SCRIPT_DATE_RE = re.compile(
     r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publishedDate|'
     r'createdAt|created_at|pubDate|firstPublished\w*|dateCreated)"\s*:\s*"([^"]{8,40})"'
@@ -238,8 +240,8 @@ def _walk_jsonld(node: object) -> Iterator[dict]:
 
 def script_texts(root: etree._Element) -> list[str]:
     """Inline script texts, kept before pruning for the last-resort date search."""
-    return [s.text for s in root.iter("script") if (s.text and "ublish" in s.text) or (s.text
-            and "reated" in s.text)]
+    return [s.text for s in root.iter("script")
+            if s.text and any(hint in s.text for hint in _SCRIPT_HINTS)]
 
 
 def jsonld_objects(root: etree._Element) -> list[dict]:

@@ -39,6 +39,18 @@ def _norm(text: str) -> str:
     return _NORM_RE.sub("", text.casefold())
 
 
+def head_text(body: etree._Element, limit: int) -> str:
+    """The first ``limit`` characters of the page text, where bylines and sources are printed."""
+    parts: list[str] = []
+    size = 0
+    for text in body.itertext():
+        parts.append(text)
+        size += len(text)
+        if size >= limit:
+            break
+    return clean("".join(parts)[:limit])
+
+
 def meta_map(root: etree._Element) -> dict[str, str]:
     """``<meta>`` values by lower-cased property/name/itemprop; the first one of a key wins."""
     found: dict[str, str] = {}

@@ -1,8 +1,9 @@
 """Generic article extractor: any page in, an Article out, with no site-specific rules.
 
-The page is parsed once; metadata and dates are read first (they live in ``<head>``, bylines and
-date lines that the body stage prunes), then the body stage prunes chrome and picks the content,
-and the image stage reads images and captions inside that content.
+The page is parsed once and walked once (``index_page``); metadata and dates are read first (they
+live in ``<head>``, bylines and date lines that the body stage prunes), then the body stage prunes
+chrome and picks the content, and the image stage keeps the images inside that content. Only a
+page whose chrome rules left almost no text is parsed a second time, to retry without them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ NAME = "generic"
 HOSTS: tuple[str, ...] = ()
 _HEAD_TEXT = 3000
 #: Below this much text (CJK counted double) the extraction is retried without chrome rules.
-_RETRY_BELOW = 300
+_RETRY_BELOW = 150
 _SHORT_LINE = 120
 _text_size = etree.XPath("string-length(normalize-space(.))")
 
@@ -60,7 +61,7 @@ def parse_article(html: str | bytes, url: str) -> Article:
     scripts = date_stage.script_texts(root)
     index = index_page(body)
     meta = metadata.meta_map(root)
-    head_text = metadata.clean("".join(body.itertext())[:_HEAD_TEXT])
+    head_text = metadata.head_text(body, _HEAD_TEXT)
 
     article.headline = metadata.headline(root, meta, jsonld, index.headings)
     dates = date_stage.DateFinder(
