@@ -3,7 +3,7 @@
 Every site parser in the registry (``crawler.parsers.SITE_MODULES``, so a new site is covered
 the day it is registered), the generic extractor and every public function of
 ``crawler/normalize.py`` get random text, HTML-ish soup and real pages with random damage
-(cuts, insertions, duplicated or deleted runs, stray markup). A parser may refuse a
+(cuts, insertions, duplicated or deleted runs, NULs and control characters). A parser may refuse a
 page with ``ParseError``; anything else escaping is a bug, and what comes back must keep the
 types ``crawler.items`` declares. Examples are bounded so the module runs in well under 60 s.
 """

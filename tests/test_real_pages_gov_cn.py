@@ -18,7 +18,7 @@ from crawler.encoding import decode_html
 from crawler.parsers import gov_cn
 from crawler.parsers.configured import Selectors, SiteConfig, parse_configured
 from tests.conftest import CORPUS
-from tests.test_site_gov_cn import crawl, rows, stored_article
+from tests.mirror_cases import crawl, rows, stored_article
 
 RAW = CORPUS / "govsites" / "raw"
 GOV_CN_PAGE = RAW / "www.gov.cn" / "gongbao-2007-23-content_711039.html"

@@ -3,7 +3,6 @@ articles and galleries, list pages, layout drift, and mirror crawls read back fr
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -16,7 +15,7 @@ from crawler.items import Article
 from crawler.parsers import ParseError, chinadaily, parse_with_fallback, parser_for_url
 from crawler.spiders.chinadaily import ChinadailySpider
 from tests.conftest import TEST_MIRROR
-from tests.test_site_gov_cn import (
+from tests.mirror_cases import (
     assert_fields,
     crawl,
     crawl_stats,
@@ -42,10 +41,6 @@ GALLERY = f"https://{WWW}/a/202506/07/WS68443110a31082fc043d27a2.html"
 CHINESE = f"https://{CHINA}/a/202311/20/WS655ac3d9a310d5acd876f7b2.html"
 DRIFT = f"https://{WWW}/a/202506/10/WS6847cb3fa31082fc043d2b18.html"
 
-needs_generic = pytest.mark.skipif(
-    importlib.util.find_spec("crawler.parsers.generic") is None,
-    reason="the generic extractor (crawler/parsers/generic.py) is not there yet",
-)
 
 
 def mirrored(url: str) -> Path:
@@ -182,7 +177,6 @@ def test_drifted_layout_is_a_parse_error():
         chinadaily.parse_article(page_html(mirrored(DRIFT)), DRIFT)
 
 
-@needs_generic
 def test_drifted_layout_falls_back_to_the_generic_extractor():
     article, path = parse_with_fallback(page_html(mirrored(DRIFT)), DRIFT, chinadaily.parse_article)
     assert path == "fallback"
@@ -319,7 +313,6 @@ def test_crawl_keeps_the_pages_before_an_unreadable_one(tmp_path, mirror_server)
     assert f"/{WWW}/a/202506/08/WS6844fd94a31082fc043d2870_3.html" not in server.fetched()
 
 
-@needs_generic
 def test_crawl_of_a_drifted_page_stores_the_generic_extraction(tmp_path, mirror_server):
     server = mirror_server()
     db = tmp_path / "govnews.db"

@@ -6,7 +6,7 @@ import pytest
 
 from crawler.parsers import ParseError, eguangzhou, parser_for_url
 from crawler.spiders.eguangzhou import EguangzhouSpider
-from tests.test_site_gov_cn import (
+from tests.mirror_cases import (
     assert_fields,
     crawl,
     expected_of,

@@ -3,7 +3,6 @@ and a mirror crawl read back from SQLite."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from scrapy.http import HtmlResponse
 from crawler.parsers import ParseError, english_gov_cn, parse_with_fallback, parser_for_url
 from crawler.spiders.english_gov_cn import EnglishGovCnSpider
 from tests.conftest import TEST_MIRROR
-from tests.test_site_gov_cn import (
+from tests.mirror_cases import (
     assert_fields,
     crawl,
     crawl_stats,
@@ -36,10 +35,6 @@ POLICY_INDEX = f"{POLICIES}/"
 LEGACY = f"https://{HOST}/news/top_news/2016/01/12/content_281475270003521.htm"
 DRIFT = f"https://{HOST}/news/202512/04/content_WS6930dbf1c6d0868f4e8f17c5.html"
 
-needs_generic = pytest.mark.skipif(
-    importlib.util.find_spec("crawler.parsers.generic") is None,
-    reason="the generic extractor (crawler/parsers/generic.py) is not there yet",
-)
 
 
 def mirrored(url: str) -> Path:
@@ -122,7 +117,6 @@ def test_drifted_layout_is_a_parse_error():
         parse(DRIFT)
 
 
-@needs_generic
 def test_drifted_layout_falls_back_to_the_generic_extractor():
     html = page_html(mirrored(DRIFT))
     article, path = parse_with_fallback(html, DRIFT, english_gov_cn.parse_article)
@@ -198,7 +192,6 @@ def test_crawl_stores_every_article_once(tmp_path, mirror_server):
     assert not [k for k in crawl_stats(db) if k.startswith(("govnews/dropped", "govnews/failed"))]
 
 
-@needs_generic
 def test_crawl_of_a_drifted_page_stores_the_generic_extraction(tmp_path, mirror_server):
     server = mirror_server()
     db = tmp_path / "govnews.db"

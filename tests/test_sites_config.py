@@ -13,7 +13,7 @@ from crawler.parsers import ParseError, configured, parse_page, parse_with_fallb
 from crawler.parsers.configured import SiteConfig, SiteConfigError, load_sites, parse_configured
 from crawler.spiders import configured as configured_spiders
 from tests.conftest import REPO
-from tests.test_site_gov_cn import (
+from tests.mirror_cases import (
     assert_fields,
     crawl,
     expected_of,
