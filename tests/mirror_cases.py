@@ -13,18 +13,22 @@ from typing import Any
 
 from crawler.encoding import decode_html
 from crawler.items import Article
-from tests.conftest import TEST_MIRROR, scrapy_crawl
+from tests.conftest import DEMO_MIRROR, TEST_MIRROR, scrapy_crawl
+
+MIRRORS = (TEST_MIRROR, DEMO_MIRROR)
 
 
 def expected_pages(host: str) -> list[Path]:
-    """Fixture pages of a host that have a ``<page>.expected.json`` beside them."""
+    """Fixture pages of a host (test or demo mirror) with a ``<page>.expected.json`` beside."""
     return sorted(p.with_name(p.name.removesuffix(".expected.json"))
-                  for p in (TEST_MIRROR / host).rglob("*.expected.json"))  # fmt: skip
+                  for root in MIRRORS
+                  for p in (root / host).rglob("*.expected.json"))  # fmt: skip
 
 
 def page_url(page: Path) -> str:
-    """The real URL of a mirrored page (``tests/mirror/HOST/PATH`` -> ``https://HOST/PATH``)."""
-    return "https://" + page.relative_to(TEST_MIRROR).as_posix()
+    """The real URL of a mirrored page (``<mirror>/HOST/PATH`` -> ``https://HOST/PATH``)."""
+    root = next(root for root in MIRRORS if page.is_relative_to(root))
+    return "https://" + page.relative_to(root).as_posix()
 
 
 def page_html(page: Path) -> str:

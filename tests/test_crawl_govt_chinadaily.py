@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DEMO_MIRROR, scrapy_crawl
+from tests.mirror_cases import rows
 
 HOST = "govt.chinadaily.com.cn"
 SEED_URL = (
@@ -27,15 +27,6 @@ def mirrored_articles() -> set[str]:
         for p in root.rglob("*.html")
         if ARTICLE_PATH.search("/" + p.relative_to(root).as_posix())
     }
-
-
-def rows(db: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def crawl(db: Path, mirror: str, *extra: str):

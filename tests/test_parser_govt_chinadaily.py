@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from crawler.parsers import (
     parser_for_url,
 )
 from crawler.parsers import chinadaily_cms as cms
+from tests.mirror_cases import assert_fields, expected_of, expected_pages, page_html
 
 MIRROR = Path(__file__).resolve().parents[1] / "crawler" / "demo_mirror" / "govt.chinadaily.com.cn"
 SEED_PATH = (
@@ -51,12 +51,7 @@ SEED_PARAGRAPHS = [
 SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed-page.txt"
 
 
-def _expected_files() -> list[Path]:
-    return sorted(MIRROR.rglob("*.expected.json"))
-
-
-def _page_for(expected: Path) -> Path:
-    return expected.with_name(expected.name.removesuffix(".expected.json") + ".html")
+PAGES = expected_pages("govt.chinadaily.com.cn")
 
 
 @pytest.fixture(scope="module")
@@ -65,20 +60,16 @@ def seed() -> Article:
 
 
 def test_mirror_has_the_seed_and_at_least_three_more_articles():
-    pages = [_page_for(p) for p in _expected_files()]
-    assert MIRROR / SEED_PATH in pages
-    assert len(pages) >= 4
-    assert all(p.exists() for p in pages)
+    assert MIRROR / SEED_PATH in PAGES
+    assert len(PAGES) >= 4
 
 
-@pytest.mark.parametrize("expected_file", _expected_files(), ids=lambda p: p.parent.name)
-def test_parser_matches_expected_file(expected_file: Path):
-    expected = json.loads(expected_file.read_text("utf-8"))
-    html = _page_for(expected_file).read_text("utf-8")
-    got = govt_chinadaily.parse_article(html, expected["url"]).to_dict()
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.parent.name)
+def test_parser_matches_expected_file(page: Path):
+    expected = expected_of(page)
+    got = govt_chinadaily.parse_article(page_html(page), expected["url"]).to_dict()
     assert set(got) == set(expected)
-    for name, value in expected.items():
-        assert got[name] == value, name
+    assert_fields(got, expected)
 
 
 # -- the seed page, field by field (issue 2, item 5) --------------------------------------------
@@ -376,7 +367,9 @@ def test_cms_helpers_read_real_www_chinadaily_pages(name, headline, byline, publ
     url = "https://www.chinadaily.com.cn/a/" + name.removeprefix("a_").replace("_", "/", 2)
     article = govt_chinadaily.parse_article(path.read_text("utf-8"), url)
     assert (article.headline, article.byline, article.published_at) == (
-        headline, byline, published_at
+        headline,
+        byline,
+        published_at,
     )
     assert [image.credit for image in article.images] == [credit]
     assert article.section == "Society"
