@@ -38,7 +38,13 @@ def mirror_server(tmp_path: Path) -> Iterator[Callable[..., MirrorServer]]:
 def scrapy_crawl(
     spider: str, *args: str, cwd: Path = REPO, timeout: int = 180
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``scrapy crawl SPIDER ARGS`` as users do, from the project directory."""
+    """Run ``scrapy crawl SPIDER ARGS`` as users do, from the project directory.
+
+    Scrapy deprecation warnings fail the test here too: pytest's ``filterwarnings`` does not
+    reach a subprocess, and ScrapyDeprecationWarning is printed to stderr by default.
+    """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert "ScrapyDeprecationWarning" not in result.stderr, result.stderr[-3000:]
+    return result

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,19 @@ def test_second_crawl_adds_no_duplicates(crawled):
     assert after == before
     assert rows(db, "select count(*) from images")[0][0] == images_before
     assert len(rows(db, "select id from crawls")) == 2
+
+
+def test_any_static_file_server_can_serve_the_mirror(tmp_path):
+    """MIRROR_URL needs nothing of ours on the server side: plain `python -m http.server`."""
+    cmd = [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"]
+    server = subprocess.Popen(cmd, cwd=DEMO_MIRROR, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = re.search(r"port (\d+)", server.stdout.readline()).group(1)
+        db = tmp_path / "govnews.db"
+        crawl(db, f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    urls = {r["url"] for r in rows(db, "select url from articles")}
+    assert {re.sub(r"^https?://[^/]+", "", u) for u in urls} == mirrored_articles()

@@ -53,9 +53,30 @@ _TITLE_WORDS = ("title", "headline", "heading", "biaoti")
 _DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "stamp", "datum",
                   "zeit", "fecha", "pubtime", "pubdate")
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
-_TOKEN_RE = re.compile(r"[^a-z0-9]+")
-
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
+
+
+def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
+    """Literal words as one regex alternation grouped by first letter: Python's engine tries every
+    alternative at every position, and the grouping lets it fail after one character."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{re.escape(k)}(?:{'|'.join(v)})" for k, v in groups.items())
+
+
+# Token prefixes: a word start (string start or a non-alphanumeric) before the prefix.
+_START = r"(?<![a-z0-9])"
+_CHROME_RE = re.compile(
+    f"{_START}(?:{_alternation(_CHROME_PREFIXES)})"
+    f"|{_START}(?:{_alternation(_CHROME_TOKENS)})(?![a-z0-9])"
+    f"|{_alternation(_CHROME_PHRASES)}"
+)
+_CONTENT_RE = re.compile(f"{_START}(?:{_alternation(_CONTENT_PREFIXES)})")
+_TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
+_CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
+_DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
+_NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
 
 CHROME, TITLE, CRUMB, DATE, CAPTION = 1, 2, 4, 8, 16
 
@@ -67,23 +88,16 @@ def classify(attrs: str) -> int:
     Class strings repeat across a page and across the pages of a site: the verdict is cached.
     """
     lowered = attrs.lower()
-    tokens = _TOKEN_RE.split(lowered)
     kind = 0
-    if (
-        any(t.startswith(_CHROME_PREFIXES) for t in tokens)
-        or not _CHROME_TOKENS.isdisjoint(tokens)
-        or any(p in lowered for p in _CHROME_PHRASES)
-    ) and not any(t.startswith(_CONTENT_PREFIXES) for t in tokens):
+    if _CHROME_RE.search(lowered) and not _CONTENT_RE.search(lowered):
         kind |= CHROME
-    if any(w in lowered for w in _TITLE_WORDS):
+    if _TITLE_RE.search(lowered):
         kind |= TITLE
     if "crumb" in lowered:
         kind |= CRUMB
-    if any(w in lowered for w in _CAPTION_WORDS):
+    if _CAPTION_RE.search(lowered):
         kind |= CAPTION
-    if any(t.startswith(_DATE_PREFIXES) for t in tokens) and not any(
-        w in lowered for w in _NOT_DATE_WORDS
-    ):
+    if _DATE_RE.search(lowered) and not _NOT_DATE_RE.search(lowered):
         kind |= DATE
     return kind
 
