@@ -12,7 +12,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -129,9 +129,7 @@ def _offset(text: str | None) -> tzinfo | None:
 
 def _from_match(match: re.Match[str], tz: str) -> str | None:
     parts = match.groupdict()
-    month = (
-        int(parts["m"]) if parts.get("m") else _MONTHS.get((parts.get("mon") or "").lower())
-    )
+    month = int(parts["m"]) if parts.get("m") else _MONTHS.get((parts.get("mon") or "").lower())
     if month is None:
         return None
     year = int(parts["y"])
@@ -364,24 +362,43 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING_PARAMS
 
 
-def canonicalize_url(url: str) -> str:
+def canonicalize_url(url: str) -> str | None:
     """The URL as a person would write it: lower-case scheme and host, no fragment, no trackers.
 
     The path keeps its case and the scheme is kept: many government portals answer only on http,
     so forcing https would invent URLs that do not exist. Parameter order is kept (not sorted) so
-    the URL stays the one the site links to.
+    the URL stays the one the site links to. None for a URL that cannot be parsed (a malformed
+    host such as ``http://[bad/``, a port out of range): one bad link must not cost an article.
     """
-    parts = urlsplit(url.strip())
+    if not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     if parts.username:
         host = f"{parts.username}@{host}"
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def absolute_url(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base``; None when it is empty or cannot be parsed."""
+    if not href or not href.strip():
+        return None
+    try:
+        url = urljoin(base, href.strip())
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError:
+        return None
+    return url
 
 
 _CJK_CHAR_RE = re.compile(

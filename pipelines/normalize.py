@@ -32,11 +32,14 @@ _TEXT_FIELDS = ("headline", "site", "spider", "section", "subtitle", "byline", "
 _DATE_FIELDS = ("published_at", "updated_at")
 
 
-def _image(image: Image) -> Image:
+def _image(image: Image) -> Image | None:
+    src = canonicalize_url(image.src)
+    if src is None:  # an unusable src costs the image, never the article
+        return None
     alt = normalize_text(image.alt)
     caption = normalize_text(image.caption)
     return Image(
-        src=canonicalize_url(image.src),
+        src=src,
         alt=alt,
         alt_lang=image.alt_lang or script_lang(alt),
         caption=caption,
@@ -53,12 +56,14 @@ def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
     lang = changes["lang"] or detect_lang(body)
     changes.update(
         url=article.url.strip(),
-        canonical_url=canonicalize_url(article.canonical_url or article.url),
+        canonical_url=canonicalize_url(article.canonical_url or "")
+        or canonicalize_url(article.url)
+        or article.url,
         body=body,
         lang=lang,
         word_count=word_count(body, lang),
         content_hash=content_hash(changes["headline"], body),
-        images=[_image(image) for image in article.images or []],
+        images=[img for img in map(_image, article.images or []) if img is not None],
     )
     return dataclasses.replace(article, **changes)
 

@@ -12,6 +12,8 @@ import sqlite_utils
 from sqlite_utils.db import ForeignKey
 from sqlite_utils.migrations import Migrations
 
+from storage import search_index
+
 migrations = Migrations("govnews")
 
 
@@ -151,3 +153,35 @@ def m003_page_validators(db: sqlite_utils.Database) -> None:
 def _cascade(table: str, column: str, other_table: str) -> ForeignKey:
     """A foreign key to ``other_table.id`` whose rows go when the parent row is deleted."""
     return ForeignKey(table, column, other_table, "id", on_delete="CASCADE")
+
+
+@migrations()
+def m004_articles_fts_words(db: sqlite_utils.Database) -> None:
+    """A word index for search: English words and Chinese terms of any length (issue 5).
+
+    The trigram index cannot match 1-2 characters and ranks common words slowly; this one holds
+    unicode61 words and 2-character windows of CJK runs (see ``storage.search_index``). Its text
+    is transformed in Python, so the writer keeps it; these triggers only drop rows that would
+    be stale. The backfill indexes every stored article.
+    """
+    # prefix='1': a 1-character Chinese term is a prefix query over the windows it starts.
+    db.execute(
+        f"CREATE VIRTUAL TABLE {search_index.TABLE} USING fts5"
+        " (headline, body, tokenize='unicode61 remove_diacritics 2', prefix='1')"
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER articles_words_ad AFTER DELETE ON articles BEGIN
+          DELETE FROM {search_index.TABLE} WHERE rowid = old.id;
+        END
+        """
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER articles_words_au AFTER UPDATE OF headline, body ON articles
+        WHEN old.headline IS NOT new.headline OR old.body IS NOT new.body BEGIN
+          DELETE FROM {search_index.TABLE} WHERE rowid = old.id;
+        END
+        """
+    )
+    search_index.index_missing(db)

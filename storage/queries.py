@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage import search_index
+
 #: Column order of :func:`iter_articles` rows (the ``articles`` table order, pinned so exports
 #: keep their field order even if a later migration appends columns).
 ARTICLE_COLUMNS = (
@@ -25,10 +27,11 @@ SEARCH_COLUMNS = ("id", "url", "site", "headline", "published_at", "lang", "snip
 #: Markers around the matched text in search snippets, and the elision mark.
 HIGHLIGHT = ("[", "]")
 ELLIPSIS = "…"
-#: The trigram tokenizer cannot match terms shorter than this; they are searched with LIKE.
-TRIGRAM = 3
 #: A match in the headline counts this many times a match in the body.
 _HEADLINE_WEIGHT = 10.0
+#: A search ranks at most this many matches, the most recently stored: bm25 over every
+#: match of a common word would cost ~100 ms on 50,000 articles; over 1,000 it costs ~3 ms.
+RANKED_MATCHES = 1000
 _SNIPPET_CHARS = 40
 
 
@@ -113,55 +116,45 @@ def summary(db: sqlite_utils.Database) -> dict[str, Any]:
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Full-text search over headline and body, best match first.
 
-    Whitespace separates terms; an article must contain every term, as a substring, case
-    insensitively (so Chinese needs no word segmentation). Terms of 3+ characters use the
-    trigram FTS index, ranked by bm25 with headline matches weighing 10x body matches
-    (``rank``: lower is better). Terms of 1-2 characters (``新闻``, ``EU``) cannot use trigrams:
-    they are matched with ``LIKE`` on top of the index query, or on their own newest first
-    (``rank`` is ``None``), walking the ``published_at`` index so that a common term stops after
-    ``limit`` hits instead of scanning every body. Each result has the keys of
-    :data:`SEARCH_COLUMNS`; ``snippet`` is the text around the first match, matches marked
-    with :data:`HIGHLIGHT`.
+    Whitespace separates terms; an article must match every term. A Chinese (CJK) term matches
+    where it is a substring of the text, of any length, but not across punctuation or spaces;
+    other terms match whole words, ignoring case and diacritics (``award`` does not find
+    ``awards``); punctuation inside a term (``Xi'an``) matches any punctuation. Terms without a
+    letter, digit or CJK character are ignored. Uses the ``articles_fts_words`` index (see
+    :mod:`storage.search_index`). Ranked by bm25 (``rank``: lower is better) with a headline match
+    weighing 10x a body match; when more than :data:`RANKED_MATCHES` articles match, only the
+    most recently stored that many are ranked. Each result has the keys of
+    :data:`SEARCH_COLUMNS`; ``snippet`` is the text around the first match, matches marked with
+    :data:`HIGHLIGHT`.
     """
-    terms = [term.replace('"', "") for term in query.split()]
-    terms = [term for term in terms if term]
+    terms = [term for term in query.replace('"', " ").split() if search_index.match_term(term)]
     if not terms:
         return []
-    long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    short_terms = [term for term in terms if len(term) < TRIGRAM]
-    params: dict[str, Any] = {"limit": limit}
-    likes = []
-    for i, term in enumerate(short_terms):
-        params[f"like{i}"] = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
-        likes.append(f"(a.headline like :like{i} escape '\\' or a.body like :like{i} escape '\\')")
-    if long_terms:
-        params["match"] = " ".join(f'"{term}"' for term in long_terms)
-        # Rank ids only, then fetch 'limit' rows: the sorter then holds no bodies or snippets
-        # for the thousands of matches a common word has (2x faster than snippet() in one query).
-        join = "join articles a on a.id = articles_fts.rowid" if likes else ""
-        sql = f"""
-            select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body, top.score
-            from (
-              select articles_fts.rowid as id, bm25(articles_fts, {_HEADLINE_WEIGHT}, 1.0) as score
-              from articles_fts {join}
-              where articles_fts match :match {"".join(" and " + like for like in likes)}
-              order by score
-              limit :limit
-            ) as top
-            join articles a on a.id = top.id
-            order by top.score
-        """
-    else:
-        sql = f"""
-            select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body, null
-            from articles a
-            where {" and ".join(likes)}
-            order by a.published_at desc, a.id desc
-            limit :limit
-        """
+    match = " ".join(search_index.match_term(term) or "" for term in terms)
+    # Newest matches first is FTS5's cheap order (rowid = articles.id, descending): it stops
+    # after RANKED_MATCHES, and only those are scored. Ids only until the final 'limit' rows:
+    # the sorter then holds no bodies.
+    sql = f"""
+        select a.id, a.url, a.site, a.headline, a.published_at, a.lang, a.body, top.score
+        from (
+          select id, score from (
+            select rowid as id, bm25({search_index.TABLE}, {_HEADLINE_WEIGHT}, 1.0) as score
+            from {search_index.TABLE}
+            where {search_index.TABLE} match :match
+            order by rowid desc
+            limit :ranked
+          )
+          order by score, id desc
+          limit :limit
+        ) as top
+        join articles a on a.id = top.id
+        order by top.score, top.id desc
+    """
+    params = {"match": match, "ranked": RANKED_MATCHES, "limit": limit}
+    highlight = _highlight_pattern(terms)
     results = []
     for id_, url, site, headline, published_at, lang, body, score in db.execute(sql, params):
-        snippet = _snippet(body or "", terms) or _snippet(headline or "", terms)
+        snippet = _snippet(body or "", highlight) or _snippet(headline or "", highlight)
         values = (id_, url, site, headline, published_at, lang, snippet, score)
         results.append(dict(zip(SEARCH_COLUMNS, values, strict=True)))
     return results
@@ -217,17 +210,35 @@ def _images(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
     return [dict(zip(IMAGE_COLUMNS, row, strict=True)) for row in rows]
 
 
-def _snippet(text: str, terms: list[str]) -> str:
-    """Text around the first match of any term, matches marked like FTS5 ``snippet()``."""
-    folded = text.casefold()
-    found = [i for i in (folded.find(term.casefold()) for term in terms) if i >= 0]
-    if not found:
+def _highlight_pattern(terms: list[str]) -> re.Pattern[str]:
+    """A regex finding what the index matches for any of ``terms`` (for snippets).
+
+    Mirrors :mod:`storage.search_index`: CJK characters of a term are adjacent in the text,
+    words are whole, and anything but a word character may separate the other pieces.
+    """
+    cjk, word = f"[{search_index.CJK}]", search_index.WORD_CHARS
+    alternatives = []
+    for term in sorted(terms, key=len, reverse=True):
+        pieces = re.findall(f"{cjk}|{word}+", term)
+        is_cjk = [bool(re.fullmatch(cjk, piece)) for piece in pieces]
+        pattern = "" if is_cjk[0] else f"(?<!{word})"
+        for i, piece in enumerate(pieces):
+            if i and not (is_cjk[i] and is_cjk[i - 1]):
+                pattern += r"[\W_]*" if is_cjk[i] or is_cjk[i - 1] else r"[\W_]+"
+            pattern += re.escape(piece)
+        alternatives.append(pattern if is_cjk[-1] else f"{pattern}(?!{word})")
+    return re.compile("|".join(alternatives), flags=re.IGNORECASE)
+
+
+def _snippet(text: str, highlight: re.Pattern[str]) -> str:
+    """Text around the first match, matches marked like FTS5 ``snippet()``."""
+    first = highlight.search(text)
+    if first is None:
         return ""
-    start = max(0, min(found) - _SNIPPET_CHARS)
-    end = min(len(text), min(found) + max(map(len, terms)) + _SNIPPET_CHARS)
-    pattern = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    start = max(0, first.start() - _SNIPPET_CHARS)
+    end = min(len(text), first.end() + _SNIPPET_CHARS)
     open_, close = HIGHLIGHT
-    window = re.sub(pattern, lambda m: open_ + m.group(0) + close, text[start:end], flags=re.I)
+    window = highlight.sub(lambda m: open_ + m.group(0) + close, text[start:end])
     return (ELLIPSIS if start else "") + window + (ELLIPSIS if end < len(text) else "")
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from crawler.items import Article, Image
+from storage import search_index
 from storage.db import transaction, utcnow
 
 #: Article columns that come from the item (everything but ``id`` and the crawl fields).
@@ -89,6 +90,8 @@ class _Batch:
         self.new: list[dict[str, Any]] = []
         self.unchanged_ids: set[int] = set()
         self.versions: list[dict[str, Any]] = []
+        #: Stored records whose headline or body changed, to re-index in the word index.
+        self.reindex: dict[int, dict[str, Any]] = {}
         #: Images to insert, by article: a record's final images when they changed.
         self.images: dict[int, list[dict[str, Any]]] = {}
 
@@ -164,6 +167,8 @@ class _Batch:
                 )
             update = {**row, "last_seen": self.now, "crawl_id": self.crawl_id}
             self.db["articles"].update(record["id"], update)
+            if changed.intersection(("headline", "body")):
+                self.reindex[record["id"]] = record
             if images != record["images"]:
                 self.db["images"].delete_where("article_id = ?", [record["id"]])
                 self.images[record["id"]] = images
@@ -186,6 +191,7 @@ class _Batch:
             for record in self.new:
                 record["id"] = ids[record["url"]]
                 self.images[record["id"]] = record["images"]
+        search_index.add(self.db, [*self.new, *self.reindex.values()])
         self.db["images"].insert_all(
             {"article_id": article_id, "position": position, **image}
             for article_id, images in self.images.items()

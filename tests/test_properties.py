@@ -244,22 +244,7 @@ def _normalisers() -> list[tuple[str, Callable[..., Any]]]:
     ]
 
 
-NORMALISERS = [
-    pytest.param(
-        name,
-        func,
-        id=name,
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=ValueError,
-            reason="urlsplit raises on a malformed host ('http://[::1/', port 99999): an"
-            " article with such an og:url is dropped (see test_reliability_content.py)",
-        ),
-    )
-    if name == "canonicalize_url"
-    else pytest.param(name, func, id=name)
-    for name, func in _normalisers()
-]
+NORMALISERS = [pytest.param(name, func, id=name) for name, func in _normalisers()]
 
 
 def test_every_normaliser_is_covered() -> None:
@@ -269,7 +254,7 @@ def test_every_normaliser_is_covered() -> None:
 
 
 @pytest.mark.parametrize(("name", "func"), NORMALISERS)
-# No shrinking: the known failure (xfail above) would spend half a minute minimising itself.
+# No shrinking: a failure would spend half a minute minimising itself.
 @settings(
     max_examples=60,
     deadline=None,

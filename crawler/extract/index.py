@@ -78,19 +78,23 @@ _CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
 _DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
 
-CHROME, TITLE, CRUMB, DATE, CAPTION = 1, 2, 4, 8, 16
+CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
 
 
 @lru_cache(maxsize=65536)
 def classify(attrs: str) -> int:
-    """What a class/id string says about its element, as CHROME|TITLE|CRUMB|DATE bits.
+    """What a class or id string says about its element, as CHROME|TITLE|CRUMB|DATE|CAPTION|CONTENT
+    bits; an element is chrome when its class and id say CHROME and neither says CONTENT.
 
-    Class strings repeat across a page and across the pages of a site: the verdict is cached.
+    Class strings repeat across a page and across the pages of a site: the verdict is cached
+    (ids are unique, so class and id are classified apart).
     """
     lowered = attrs.lower()
     kind = 0
-    if _CHROME_RE.search(lowered) and not _CONTENT_RE.search(lowered):
+    if _CHROME_RE.search(lowered):
         kind |= CHROME
+    if _CONTENT_RE.search(lowered):
+        kind |= CONTENT
     if _TITLE_RE.search(lowered):
         kind |= TITLE
     if "crumb" in lowered:
@@ -166,10 +170,10 @@ def index_page(body: etree._Element) -> PageIndex:
         if _is_hidden(el):
             never.append(el)
             continue
-        kind = classify(f"{cls or ''} {ident or ''}")
+        kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
         if not kind:
             continue
-        if kind & CHROME and tag not in _KEEP_TAGS and tag not in CHROME_TAGS:
+        if kind & CHROME and not kind & CONTENT and tag not in _KEEP_TAGS | CHROME_TAGS:
             index.chrome.append(el)
         if kind & TITLE and tag not in _HEADING_TAGS:
             index.headings.append(el)

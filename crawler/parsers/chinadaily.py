@@ -22,7 +22,7 @@ from cssselect import HTMLTranslator
 
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_text
-from crawler.parsers import ParseError
+from crawler.parsers import ParseError, common
 from crawler.parsers import chinadaily_cms as cms
 
 # The registry matches exact host names: these are the CMS editions with /a/YYYYMM/DD/WS… pages.
@@ -35,50 +35,45 @@ EXTRACTOR = "chinadaily"
 TIMEZONE = "Asia/Shanghai"
 _TITLE_SUFFIXES = (" - Chinadaily.com.cn", " - 中国日报网")
 
-# Hidden blocks are not article text; the Chinese template repeats the headline and the summary
-# (as h1 + h2) in one at the top of <body>, which would otherwise pass for headline and subtitle.
-_HIDDEN_XPATH = "//body//*[@style and contains(translate(@style, ' ', ''), 'display:none')]"
 _css = HTMLTranslator().css_to_xpath
 _INFO_XPATHS = (*cms.INFO_XPATHS, _css("div.fenx"))
 _BREADCRUMB_XPATHS = (*cms.BREADCRUMB_XPATHS, _css("div.da-bre a"))
 # The Chinese template: no labels in front of the date, a full-width colon after 来源.
-_ZH_SOURCE_RE = re.compile(r"来源\s*[:：]\s*(?P<value>[^\s|]+)")
-_ZH_DATE_RE = re.compile(r"(?P<value>\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)")
+_ZH_SOURCE_RE = re.compile(r"来源\s*[:：]\s*([^\s|]+)")
+_ZH_DATE_RE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)")
 _EDITOR_LINE_RE = re.compile(
     r"[(（]\s*编辑\s*[:：]\s*([^)）]+)[)）]"  # （编辑：严玉洁 王辉）
     r"|【\s*责任编辑\s*[:：]\s*([^】]+)】"  # 【责任编辑：严玉洁】
 )
-# cms.parse_info keeps "in Anxi, Fujian" in the byline: its place pattern stops at the comma.
-_PLACE_RE = re.compile(r"\s+in\s+[A-Z][\w .,'-]*$")
 
 
 def parse_article(html: str, url: str) -> Article:
     """Parse one page of a China Daily article; ParseError when the page is not an article."""
-    doc = cms.parse_html(html)
-    meta = cms.metas(doc)
-    cms.remove_chrome(doc)
-    for hidden in doc.xpath(_HIDDEN_XPATH):
-        hidden.drop_tree()
+    doc = common.parse_html(html)
+    meta = common.metas(doc)
+    # Hidden blocks are not article text: the Chinese template repeats the headline and the
+    # summary (as h1 + h2) in one at the top of <body>, which would pass for headline and subtitle.
+    cms.remove_chrome(doc, hidden=True)
     headline = cms.headline(doc, meta, _TITLE_SUFFIXES)
     if not headline:
         raise ParseError(f"no headline: {url}")
     container = cms.content_container(doc)
     # Read before the body: body_and_images drops these lines as boilerplate.
     editors = _editor_names(container.text_content())
-    body, images = cms.body_and_images(container, url)
-    info_text = _info_text(doc)
+    body, images = common.body_and_images(container, url)
+    info_text = common.first_text(doc, _INFO_XPATHS) or ""
     info = cms.parse_info(info_text)
     # The Chinese template labels neither its date nor (with "|") its source.
-    date_raw = info.date_raw or _search(_ZH_DATE_RE, info_text)
-    source = meta.get("source") or _search(_ZH_SOURCE_RE, info_text) or info.source
+    date_raw = info.date_raw or common.first_group(_ZH_DATE_RE, info_text)
+    source = meta.get("source") or common.first_group(_ZH_SOURCE_RE, info_text) or info.source
     return Article(
         url=url,
         headline=headline,
         canonical_url=meta.get("og:url"),
         site=urlsplit(url).hostname,
-        section=cms.breadcrumb_section(doc, _BREADCRUMB_XPATHS),
+        section=common.breadcrumb_section(doc, _BREADCRUMB_XPATHS),
         subtitle=cms.subtitle(doc),
-        byline=_PLACE_RE.sub("", info.byline) if info.byline else None,
+        byline=info.byline,
         source=source,
         editor=" ".join(editors) or normalize_text(meta.get("editor")),
         published_at=cms.published_at(
@@ -108,12 +103,3 @@ def _editor_names(text: str) -> list[str]:
             names.setdefault(name)
     return list(names)
 
-
-def _info_text(doc: cms.HtmlElement) -> str:
-    el = cms.first(doc, _INFO_XPATHS)
-    return (normalize_text(cms.element_text(el)) or "") if el is not None else ""
-
-
-def _search(pattern: re.Pattern[str], text: str) -> str | None:
-    match = pattern.search(text)
-    return normalize_text(match["value"]) if match else None

@@ -30,8 +30,7 @@ from lxml.cssselect import CSSSelector
 
 from crawler.items import Article
 from crawler.normalize import normalize_date, normalize_text
-from crawler.parsers import ParseError, Parser, generic_parser
-from crawler.parsers import chinadaily_cms as html_blocks
+from crawler.parsers import ParseError, Parser, common, generic_parser
 
 SITES_FILE = Path(__file__).resolve().parents[1] / "sites.toml"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -163,19 +162,19 @@ SITES = load_sites() if SITES_FILE.is_file() else ()
 HOSTS = tuple(domain for site in SITES for domain in site.allowed_domains)
 
 
-def _select(doc: html_blocks.HtmlElement, css: str | None) -> html_blocks.HtmlElement | None:
+def _select(doc: common.HtmlElement, css: str | None) -> common.HtmlElement | None:
     hits = _css(css)(doc) if css else []
     return hits[0] if hits else None
 
 
-def _select_text(doc: html_blocks.HtmlElement, css: str | None) -> str | None:
+def _select_text(doc: common.HtmlElement, css: str | None) -> str | None:
     el = _select(doc, css)
-    return normalize_text(html_blocks.element_text(el)) if el is not None else None
+    return normalize_text(common.element_text(el)) if el is not None else None
 
 
 def parse_configured(html: str, url: str, site: SiteConfig) -> Article:
     """A page of a configured site: its selectors first, the generic extractor for the rest."""
-    doc = html_blocks.parse_html(html)
+    doc = common.parse_html(html)
     sel = site.selectors
     headline = _select_text(doc, sel.headline)
     date_raw = _select_text(doc, sel.date)
@@ -187,11 +186,11 @@ def parse_configured(html: str, url: str, site: SiteConfig) -> Article:
         container = _select(doc, sel.body)
         if container is None:
             raise ParseError(f"{site.name}: body selector {sel.body!r} matched nothing: {url}")
-        html_blocks.remove_chrome(container, (".//script | .//style | .//noscript",))
+        common.remove_chrome(container)
         for css in sel.drop:
             for el in _css(css)(container):
                 el.drop_tree()
-        body, images = html_blocks.body_and_images(container, url)
+        body, images = common.body_and_images(container, url)
         if not body:
             raise ParseError(f"{site.name}: body selector {sel.body!r} found no text: {url}")
     published_at = normalize_date(date_raw, site.timezone)

@@ -18,7 +18,7 @@ from cssselect import HTMLTranslator
 
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_date, normalize_text
-from crawler.parsers import ParseError
+from crawler.parsers import ParseError, common
 from crawler.parsers import chinadaily_cms as cms
 
 HOSTS = ("english.www.gov.cn", "english.gov.cn")
@@ -46,26 +46,24 @@ _LEGACY_DATE_RE = re.compile(
 
 def parse_article(html: str, url: str) -> Article:
     """Parse one english.gov.cn article page; ParseError when the page is not an article."""
-    doc = cms.parse_html(html)
-    meta = cms.metas(doc)
+    doc = common.parse_html(html)
+    meta = common.metas(doc)
     editor = _pop_editor(doc)
     cms.remove_chrome(doc)
-    title = cms.first(doc, _HEADLINE_XPATHS)
-    headline = normalize_text(cms.element_text(title)) if title is not None else None
-    headline = headline or cms.headline(doc, meta, _TITLE_SUFFIXES)
+    headline = common.first_text(doc, _HEADLINE_XPATHS) or cms.headline(doc, meta, _TITLE_SUFFIXES)
     if not headline:
         raise ParseError(f"no headline: {url}")
     container = cms.content_container(doc, _CONTENT_XPATHS)
     for wrapper in list(container.iter("content")):  # legacy: <div id="sp"><content><p>…
         wrapper.drop_tag()
-    body, images = cms.body_and_images(container, url)
+    body, images = common.body_and_images(container, url)
     info, shown_date = _info(doc)
     return Article(
         url=url,
         headline=headline,
         canonical_url=meta.get("og:url"),
         site=SITE,
-        section=cms.breadcrumb_section(doc, _BREADCRUMB_XPATHS),
+        section=common.breadcrumb_section(doc, _BREADCRUMB_XPATHS),
         byline=info.byline,
         source=meta.get("source") or info.source,
         editor=editor or normalize_text(meta.get("editor")),
@@ -80,7 +78,7 @@ def parse_article(html: str, url: str) -> Article:
     )
 
 
-def _pop_editor(doc: cms.HtmlElement) -> str | None:
+def _pop_editor(doc: common.HtmlElement) -> str | None:
     """The name on the "Editor: …" line; that line and "Back to the top" leave the tree."""
     editor = None
     for el in doc.xpath(_LINES_XPATH):
@@ -93,10 +91,9 @@ def _pop_editor(doc: cms.HtmlElement) -> str | None:
     return editor
 
 
-def _info(doc: cms.HtmlElement) -> tuple[cms.InfoLine, str | None]:
+def _info(doc: common.HtmlElement) -> tuple[cms.InfoLine, str | None]:
     """The info line, its date in 24-hour time, and the date text as the page shows it."""
-    el = cms.first(doc, _INFO_XPATHS)
-    text = normalize_text(cms.element_text(el)) if el is not None else None
+    text = common.first_text(doc, _INFO_XPATHS)
     legacy = _LEGACY_DATE_RE.search(text or "")
     if legacy is None:
         info = cms.parse_info(text)

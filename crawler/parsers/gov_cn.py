@@ -17,8 +17,8 @@ import re
 
 from crawler.items import Article
 from crawler.normalize import normalize_date, normalize_text
-from crawler.parsers import ParseError
-from crawler.parsers import chinadaily_cms as html_blocks
+from crawler.parsers import ParseError, common
+from crawler.parsers.common import HtmlElement, has_class
 
 HOSTS = ("www.gov.cn", "gov.cn")
 SITE = "www.gov.cn"
@@ -26,35 +26,27 @@ EXTRACTOR = "gov_cn"
 TIMEZONE = "Asia/Shanghai"
 
 
-def _has_class(*names: str) -> str:
-    return " or ".join(
-        f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names
-    )
-
-
-_CHROME_XPATHS = (
-    "//script | //style | //noscript | //canvas | //template",
-    # Client-side pager, QR popup, video/flash holder, share bar.
-    "//*[@id='pagination' or @id='qr_container' or @id='div_div' or @id='myFlash' or @id='share']",
-    f"//*[{_has_class('shuzi', 'pages_print', 'share', 'BreadcrumbNav', 'xg-list', 'jiedu-blk')}]",
-    f"//*[{_has_class('editor', 'share-title', 'share-substr', 'pageInfo')}]",
-    # Hidden blocks (empty placeholders, the share text read above) are never article text.
-    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
-    # The WeChat share image and QR codes when they sit inside the body.
+# Client-side pager, QR popup, video/flash holder, share bar; hidden blocks (empty placeholders,
+# the share text) go too.
+_CHROME_IDS = ("pagination", "qr_container", "div_div", "myFlash", "share")
+_CHROME_CLASSES = ("shuzi", "pages_print", "share", "BreadcrumbNav", "xg-list", "jiedu-blk",
+                   "editor", "share-title", "share-substr", "pageInfo")  # fmt: skip
+# The WeChat share image and QR codes when they sit inside the body.
+_NOT_PHOTOS_XPATH = (
     "//img[contains(@src, '/images/150.jpg') or contains(@src, 'qrcode')"
-    " or contains(@src, 'erweima')]",
+    " or contains(@src, 'erweima')]"
 )
 _CONTENT_XPATHS = (
-    f"//*[@id='UCAP-CONTENT']//div[{_has_class('TRS_UEDITOR')}]",
-    f"//div[{_has_class('TRS_UEDITOR')}]",
+    f"//*[@id='UCAP-CONTENT']//div[{has_class('TRS_UEDITOR')}]",
+    f"//div[{has_class('TRS_UEDITOR')}]",
     "//*[@id='UCAP-CONTENT']",
-    f"//div[{_has_class('pages_content')}]",
+    f"//div[{has_class('pages_content')}]",
 )
 # h1#ti on the 2023+ template, div.pages-title on the legacy /xinwen/YYYY-MM/DD/ pages.
 _HEADLINE_XPATHS = (
     "//h1[@id='ti']",
-    f"//div[{_has_class('article')}]//h1",
-    f"//div[{_has_class('pages-title')}]",
+    f"//div[{has_class('article')}]//h1",
+    f"//div[{has_class('pages-title')}]",
 )
 # "标题_国务院部门文件_中国政府网", "标题__2007年第23号国务院公报_中国政府网": one column
 # segment at most (a headline with an underscore of its own would lose its last part; the share
@@ -75,27 +67,20 @@ def tighten_cjk(text: str | None) -> str | None:
     return _CJK_GAP_RE.sub("", text) if text else None
 
 
-def _text(doc: html_blocks.HtmlElement, xpath: str) -> str | None:
-    el = html_blocks.first(doc, [xpath])
-    return normalize_text(html_blocks.element_text(el)) if el is not None else None
-
-
-def _headline(doc: html_blocks.HtmlElement) -> str | None:
-    headline = _text(doc, f"//div[{_has_class('share-title')}]")
-    if not headline:
-        h1 = html_blocks.first(doc, _HEADLINE_XPATHS)
-        headline = normalize_text(html_blocks.element_text(h1)) if h1 is not None else None
+def _headline(doc: HtmlElement) -> str | None:
+    headline = common.first_text(doc, [f"//div[{has_class('share-title')}]"])
+    headline = headline or common.first_text(doc, _HEADLINE_XPATHS)
     if not headline:
         title = normalize_text(doc.findtext(".//title")) or ""
         headline = _TITLE_SUFFIX_RE.sub("", title)
     return tighten_cjk(headline)
 
 
-def _doc_table(doc: html_blocks.HtmlElement) -> dict[str, str]:
+def _doc_table(doc: HtmlElement) -> dict[str, str]:
     """The 政策文件库 metadata table: ``{"发文机关": "…", "发布日期": "…", …}``."""
     cells = [
-        normalize_text(html_blocks.element_text(td)) or ""
-        for td in doc.xpath(f"//table[{_has_class('bd1')}]//td")
+        normalize_text(common.element_text(td)) or ""
+        for td in doc.xpath(f"//table[{has_class('bd1')}]//td")
     ]
     table: dict[str, str] = {}
     for label, value in itertools.pairwise(cells):
@@ -104,39 +89,33 @@ def _doc_table(doc: html_blocks.HtmlElement) -> dict[str, str]:
     return table
 
 
-def _first_match(pattern: re.Pattern[str], *texts: str | None) -> str | None:
-    for text in texts:
-        match = pattern.search(text or "")
-        if match:
-            return match.group(1)
-    return None
-
-
 def parse_article(html: str, url: str) -> Article:
     """Parse one www.gov.cn article page; ParseError when the page is not one."""
-    doc = html_blocks.parse_html(html)
-    meta = html_blocks.metas(doc)
+    doc = common.parse_html(html)
+    meta = common.metas(doc)
     # Read before chrome removal: the share title, the date line and the editor line are chrome.
     headline = _headline(doc)
-    subtitle = tighten_cjk(_text(doc, f"//div[{_has_class('share-substr')}]"))
-    date_line = _text(doc, f"//div[{_has_class('pages-date')}]")
-    source_line = _text(doc, f"//span[{_has_class('font-zyygwj')}]")
-    editor_line = _text(doc, f"//div[{_has_class('editor')}]")
+    subtitle = tighten_cjk(common.first_text(doc, [f"//div[{has_class('share-substr')}]"]))
+    date_line = common.first_text(doc, [f"//div[{has_class('pages-date')}]"])
+    source_line = common.first_text(doc, [f"//span[{has_class('font-zyygwj')}]"])
+    editor_line = common.first_text(doc, [f"//div[{has_class('editor')}]"])
     table = _doc_table(doc)
-    section = meta.get("lanmu") or html_blocks.breadcrumb_section(
-        doc, [f"//*[{_has_class('BreadcrumbNav')}]//a"]
+    section = meta.get("lanmu") or common.breadcrumb_section(
+        doc, [f"//*[{has_class('BreadcrumbNav')}]//a"]
     )
     if not headline:
         raise ParseError(f"no headline: {url}")
-    html_blocks.remove_chrome(doc, _CHROME_XPATHS)
-    container = html_blocks.first(doc, _CONTENT_XPATHS)
+    common.remove_chrome(doc, ids=_CHROME_IDS, classes=_CHROME_CLASSES, hidden=True)
+    for img in doc.xpath(_NOT_PHOTOS_XPATH):
+        img.drop_tree()
+    container = common.first(doc, _CONTENT_XPATHS)
     if container is None:
         raise ParseError(f"no #UCAP-CONTENT / div.TRS_UEDITOR body: {url}")
-    body, images = html_blocks.body_and_images(container, url)
+    body, images = common.body_and_images(container, url)
 
     date_raw = (
         meta.get("firstpublishedtime")
-        or _first_match(_VISIBLE_DATE_RE, date_line)
+        or common.first_group(_VISIBLE_DATE_RE, date_line)
         or table.get("发布日期")
     )
     published = normalize_date(date_raw, TIMEZONE)
@@ -147,8 +126,8 @@ def parse_article(html: str, url: str) -> Article:
         site=SITE,
         section=section,
         subtitle=subtitle,
-        source=_first_match(_SOURCE_RE, source_line, date_line) or table.get("发文机关"),
-        editor=meta.get("author") or _first_match(_EDITOR_RE, editor_line),
+        source=common.first_group(_SOURCE_RE, source_line, date_line) or table.get("发文机关"),
+        editor=meta.get("author") or common.first_group(_EDITOR_RE, editor_line),
         published_at=published,
         updated_at=updated if updated != published else None,
         date_raw=date_raw,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from crawler.items import Article
 from crawler.normalize import detect_lang
-from crawler.parsers import ParseError
+from crawler.parsers import ParseError, common
 from crawler.parsers import chinadaily_cms as cms
 
 HOSTS = ("govt.chinadaily.com.cn",)
@@ -23,20 +23,20 @@ _TITLE_SUFFIXES = (" | govt.chinadaily.com.cn", " - govt.chinadaily.com.cn")
 
 def parse_article(html: str, url: str) -> Article:
     """Parse one govt.chinadaily article page; ParseError when the page is not an article."""
-    doc = cms.parse_html(html)
-    meta = cms.metas(doc)
+    doc = common.parse_html(html)
+    meta = common.metas(doc)
     cms.remove_chrome(doc)
     headline = cms.headline(doc, meta, _TITLE_SUFFIXES)
     if not headline:
         raise ParseError(f"no headline: {url}")
-    body, images = cms.body_and_images(cms.content_container(doc), url)
+    body, images = common.body_and_images(cms.content_container(doc), url)
     info = cms.info_line(doc)
     return Article(
         url=url,
         headline=headline,
         canonical_url=meta.get("og:url"),
         site=SITE,
-        section=cms.breadcrumb_section(doc),
+        section=common.breadcrumb_section(doc, cms.BREADCRUMB_XPATHS),
         subtitle=cms.subtitle(doc),
         byline=info.byline,
         source=meta.get("source") or info.source,

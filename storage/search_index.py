@@ -1,0 +1,102 @@
+"""The word index behind :func:`storage.queries.search`: ``articles_fts_words``.
+
+FTS5's ``unicode61`` tokenizer splits text into words at spaces and punctuation, which serves
+English, but Chinese has no spaces, so a whole run of Chinese characters would be one token and
+no word inside it could match. There is no built-in tokenizer that splits Chinese (``trigram``
+cannot match 1-2 characters), and a custom one would need glue in every client. So the text is
+transformed before it is indexed: each run of CJK characters becomes its overlapping 2-character
+windows, one per character (the last window of a run is its last character alone)::
+
+    李强出席会议  ->  李强 强出 出席 席会 会议 议
+
+A Chinese term is then a phrase of its windows, which occurs exactly where the term is a
+substring of a run: ``出席会`` is ``"出席 席会"``, ``会议`` the single token ``"会议"``, and a
+1-character term is a prefix query (``"席"*``) answered by the table's 1-character prefix index.
+Punctuation and spaces end a run, so a term never matches across them. Other scripts keep
+``unicode61`` words (case and diacritics folded). The transform needs Python, so the writer
+maintains the table (triggers cannot); triggers only remove rows whose article is deleted or
+whose text another client changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlite_utils
+
+TABLE = "articles_fts_words"
+#: Characters indexed one window each: CJK ideographs (with 々〆〇), radicals, bopomofo, kana.
+CJK = (
+    "\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+)
+_CJK_RUN = re.compile(f"[{CJK}]+")
+_CJK_RUN_AT_END = re.compile(f"[{CJK}]+$")
+#: Letters and digits that are not CJK: what ``unicode61`` puts in words.
+WORD_CHARS = rf"[^\W_{CJK}]"
+#: Backfill and :func:`index_missing` work in chunks of this many articles (bounded memory).
+_CHUNK = 500
+
+
+def index_text(text: str | None) -> str | None:
+    """``text`` as it is indexed: every CJK run replaced by its windows, the rest unchanged."""
+    if not text:
+        return text
+    return _CJK_RUN.sub(_windows, text)
+
+
+def _windows(run: re.Match[str]) -> str:
+    chars = run.group()
+    # Spaces around: a word touching the run (G20峰会) must stay a token of its own.
+    return " " + " ".join([chars[i : i + 2] for i in range(len(chars))]) + " "
+
+
+def match_term(term: str) -> str | None:
+    """The FTS5 query (a quoted phrase) for one search term; ``None`` if it has nothing to
+    match (no letter, digit or CJK character)."""
+    if not re.search(f"{WORD_CHARS}|[{CJK}]", term):
+        return None
+    tokens = (index_text(term) or "").replace('"', " ").split()
+    end = _CJK_RUN_AT_END.search(term)
+    if end and len(end.group()) == 1:
+        # The text may continue the run after this character: any window starting with it.
+        return '"' + " ".join(tokens) + '"*'
+    if end:
+        # The run's last window is its last character alone; in the text the run may go on.
+        tokens.pop()
+    return '"' + " ".join(tokens) + '"'
+
+
+def add(db: sqlite_utils.Database, articles: Iterable[Mapping[str, Any]]) -> None:
+    """Index ``articles`` (mappings with ``id``, ``headline``, ``body``), replacing their rows.
+
+    One statement for all of them: FTS5 flushes its pending index data at every statement.
+    """
+    rows = [[a["id"], index_text(a["headline"]), index_text(a["body"])] for a in articles]
+    if rows:
+        db.execute(
+            f"insert or replace into {TABLE} (rowid, headline, body)"
+            " select value ->> 0, value ->> 1, value ->> 2 from json_each(?)",
+            [json.dumps(rows, ensure_ascii=False)],
+        )
+
+
+def index_missing(db: sqlite_utils.Database) -> int:
+    """Index every article that is not in the table (all of them in the migration that adds
+    it; later, those another client inserted or edited); return how many."""
+    done = 0
+    last_id = 0
+    while chunk := list(
+        db.query(
+            f"select id, headline, body from articles where id > ? and not exists"
+            f" (select 1 from {TABLE} where rowid = articles.id) order by id limit ?",
+            [last_id, _CHUNK],
+        )
+    ):
+        add(db, chunk)
+        done += len(chunk)
+        last_id = chunk[-1]["id"]
+    return done
