@@ -62,7 +62,8 @@ def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
         body=body,
         lang=lang,
         word_count=word_count(body, lang),
-        content_hash=content_hash(changes["headline"], body),
+        # Headline and body are normalised just above: hashing need not redo it.
+        content_hash=content_hash(changes["headline"], body, normalized=True),
         images=[img for img in map(_image, article.images or []) if img is not None],
     )
     return dataclasses.replace(article, **changes)

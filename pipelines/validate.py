@@ -18,7 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.normalize import DEFAULT_TZ, normalize_date, normalize_text
+from crawler.normalize import DEFAULT_TZ, has_text, normalize_date
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,11 @@ FUTURE_SLACK = timedelta(days=1)
 
 def drop_reason(item: Mapping[str, Any], now: datetime, tz: str = DEFAULT_TZ) -> str | None:
     """Why an item must be dropped, or None when it is fine. ``now`` must be aware."""
-    if not normalize_text(item.get("headline")):
+    # has_text, not normalize_text: normalising a whole body only to test it for emptiness
+    # cost as much as the normalise pipeline's own work on it.
+    if not has_text(item.get("headline")):
         return "no_headline"
-    if not normalize_text(item.get("body")):
+    if not has_text(item.get("body")):
         return "no_body"
     published = normalize_date(item.get("published_at"), tz)
     if published is None:

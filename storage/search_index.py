@@ -28,10 +28,11 @@ from typing import Any
 import sqlite_utils
 
 TABLE = "articles_fts_words"
-#: Characters indexed one window each: CJK ideographs (with 々〆〇), radicals, bopomofo, kana.
+#: Characters indexed one window each: CJK ideographs (with 々〆〇), kana and bopomofo letters
+#: (not their punctuation, such as ・, which ends a run like any other).
 CJK = (
-    "\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+    "\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3105-\u312f"
+    "\u31a0-\u31bf\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 )
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _CJK_RUN_AT_END = re.compile(f"[{CJK}]+$")

@@ -303,3 +303,13 @@ def test_article_fields():
 def test_empty_and_broken_input():
     assert parse_article("", "https://example.com/a").body == ""
     assert parse_article(b"\x00\xff", "https://example.com/a").headline is None
+
+
+def test_a_malformed_url_costs_itself_not_the_article():
+    extra = "<img src='http://[bad/1.jpg'><img src='/ok.jpg'>"
+    html = page(article_html(extra=extra), "<link rel='canonical' href='http://[bad/x'>")
+    article = parse_article(html, "https://example.com/a")
+    assert article.body.split("\n\n") == PARAGRAPHS
+    assert article.canonical_url is None
+    assert [i.src for i in article.images] == ["https://example.com/ok.jpg"]
+    assert parse_article(html, "http://[bad/a").body == article.body

@@ -19,7 +19,7 @@ SCHEMA_MD = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 DOC = SCHEMA_MD.read_text(encoding="utf-8")
 PROSE = re.sub(r"```.*?```", "", DOC, flags=re.S)  # code blocks may contain "#" lines
 TABLES = re.findall(r"^### `?(\w+)`?$", PROSE, flags=re.M)  # a level-3 heading per table
-FTS_SHADOW = ("_data", "_idx", "_docsize", "_config")
+FTS_SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")
 
 
 def markdown_tables(text: str) -> dict[str, list[list[str]]]:

@@ -80,7 +80,14 @@ def test_fresh_db_is_at_latest_version_in_wal(tmp_path: Path, db: sqlite_utils.D
     assert db.journal_mode == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     assert db.execute("pragma busy_timeout").fetchone()[0] == 30_000
-    tables = {"articles", "images", "crawls", "article_versions", "articles_fts", "articles_fts_words"}
+    tables = {
+        "articles",
+        "images",
+        "crawls",
+        "article_versions",
+        "articles_fts",
+        "articles_fts_words",
+    }
     assert tables <= set(db.table_names())
     assert db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
     ArticleWriter(db).write([article()])
@@ -361,7 +368,7 @@ def test_two_writer_processes_on_one_file(tmp_path: Path) -> None:
     assert db["articles"].count == 601
     assert db["images"].count == 601
     assert db["crawls"].count == 2
-    assert db["_sqlite_migrations"].count == 3
+    assert db["_sqlite_migrations"].count == len(migrations._migrations)
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
@@ -434,11 +441,11 @@ def test_search_chinese_three_or_more_characters(mixed_db) -> None:
 
 
 @pytest.mark.parametrize("term", ["新闻", "李", "经济"])
-def test_search_chinese_one_or_two_characters_falls_back_to_like(mixed_db, term) -> None:
+def test_search_chinese_one_or_two_characters(mixed_db, term) -> None:
     (result,) = search(mixed_db, term)
     assert result["id"] == 2
     assert f"[{term}]" in result["snippet"]
-    assert result["rank"] is None
+    assert isinstance(result["rank"], float)  # ranked like any other term
 
 
 def test_search_mixed_short_and_long_terms_and_odd_input(mixed_db) -> None:
@@ -448,7 +455,7 @@ def test_search_mixed_short_and_long_terms_and_odd_input(mixed_db) -> None:
     # FTS syntax and LIKE wildcards are searched literally, never an error.
     assert search(mixed_db, 'AND OR "NEAR( *') == []
     assert search(mixed_db, "%") == search(mixed_db, "_") == []
-    assert len(search(mixed_db, "e", limit=2)) == 2
+    assert len(search(mixed_db, "award", limit=1)) == 1
 
 
 def test_search_index_follows_updates(mixed_db) -> None:

@@ -63,12 +63,9 @@ _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
 _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "dd"})
-#: Paragraphs, and the containers with text of their own (text beside ``<br>``, table-layout pages).
-_SCORABLE = etree.XPath(
-    ".//p | .//pre | .//blockquote | .//dd | .//*[self::div or self::td or self::section or "
-    "self::article or self::font or self::center or self::main][text()[normalize-space()] or "
-    "*[self::span or self::font or self::strong or self::b or self::em or self::i or self::a]]"
-)
+#: Containers scored for the text of their own (text beside ``<br>``, table-layout pages).
+_OWN_TEXT_TAGS = frozenset({"div", "td", "section", "article", "font", "center", "main"})
+_INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "a"})
 _BLOCK_TAGS = frozenset(
     [
         "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
@@ -120,6 +117,13 @@ def _text_len(text: str) -> int:
     return len(text) + len(_CJK_RE.findall(text))
 
 
+def _has_own_text(el: etree._Element) -> bool:
+    if el.text and not el.text.isspace():
+        return True
+    return any(child.tag in _INLINE_TAGS or (child.tail and not child.tail.isspace())
+               for child in el)
+
+
 def _own_text(el: etree._Element) -> str:
     parts = [el.text or ""]
     for child in el:
@@ -151,14 +155,16 @@ class _Scores:
 
 def _score(body: etree._Element) -> _Scores:
     scores = _Scores()
-    for el in _SCORABLE(body):
+    for el in body.iter(*_PARAGRAPH_TAGS, *_OWN_TEXT_TAGS):
         tag = el.tag
         if tag in _PARAGRAPH_TAGS:
             text = "".join(el.itertext()).strip()
             own = False
-        else:
+        elif _has_own_text(el):
             text = _own_text(el)
             own = True
+        else:
+            continue
         length = _text_len(text)
         if length < 25:
             continue

@@ -125,6 +125,7 @@ _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage
 _MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
 #: Substrings of the keys below: a cheap test before the regex runs over a script.
+_DATE_PUBLISHED_PROP = etree.XPath("//*[@itemprop='datePublished']")
 _SCRIPT_HINTS = ("ublish", "reated", "ubDate")
 _SCRIPT_DATE_RE = re.compile(
     r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publishedDate|'
@@ -330,7 +331,7 @@ class DateFinder:
         return None
 
     def _markup(self) -> _Found | None:
-        for el in self.root.iterfind(".//*[@itemprop='datePublished']"):
+        for el in _DATE_PUBLISHED_PROP(self.root):
             found = self._parse(el.get("content") or el.get("datetime") or _text(el))
             if found:
                 return found

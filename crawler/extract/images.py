@@ -13,10 +13,10 @@ credit-classed element inside the caption, or from a trailing "Foto: X", "(AP)",
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.extract.metadata import absolute_url
 from crawler.items import Image
 from crawler.normalize import clean_alt, script_lang, split_credit
 
@@ -78,12 +78,12 @@ def _src(img: etree._Element, base: str) -> str | None:
     for attr in _SRC_ATTRS:
         value = (img.get(attr) or "").strip()
         if value and not _PLACEHOLDER_RE.search(value):
-            return urljoin(base, value)
+            return absolute_url(base, value)
     srcset = img.get("data-srcset") or img.get("srcset")
     if srcset:
         first = srcset.strip().split(",")[0].split()
         if first:
-            return urljoin(base, first[0])
+            return absolute_url(base, first[0])
     return None
 
 
@@ -191,33 +191,23 @@ def caption_owners(captions: list[etree._Element]) -> dict[etree._Element, etree
     return owners
 
 
-def _scope(content: list[etree._Element]) -> set[etree._Element]:
-    scope = set(content)
+def _regions(content: list[etree._Element]) -> list[etree._Element]:
+    """The ``<article>``/``<main>`` around the content (with the lead image), else the content."""
     if content:
         for ancestor in content[0].iterancestors():
             if ancestor.tag in _SCOPE_TAGS:
-                scope.add(ancestor)
-                break
-    return scope
+                return [ancestor]
+    return content
 
 
-def _in_scope(img: etree._Element, scope: set[etree._Element]) -> bool:
-    # pruned chrome is detached, so an image inside it never reaches the scope
-    node = img
-    while node is not None and node not in scope:
-        node = node.getparent()
-    return node is not None
-
-
-def article_images(images: list[etree._Element], owners: dict[etree._Element, etree._Element],
-                   content: list[etree._Element], base_url: str,
-                   page_lang: str | None) -> list[Image]:
-    """The images inside the article, one per source URL, in page order, with their captions."""
-    scope = _scope(content)
+def article_images(owners: dict[etree._Element, etree._Element], content: list[etree._Element],
+                   base_url: str, page_lang: str | None) -> list[Image]:
+    """The images inside the article (pruned chrome is detached, so never inside), one per source
+    URL, in page order, with their captions."""
     found: list[Image] = []
     seen: set[str] = set()
-    for img in images:
-        if not _in_scope(img, scope) or _is_icon(img):
+    for img in (img for region in _regions(content) for img in region.iter("img")):
+        if _is_icon(img):
             continue
         src = _src(img, base_url)
         if not src or src in seen:
@@ -268,8 +258,8 @@ def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
             credit = item.get("creditText") or item.get("copyrightHolder") or None
             caption, credit = split_caption(_SPACE_RE.sub(" ", caption).strip(),
                                             credit if isinstance(credit, str) else None)
-            src = urljoin(base_url, src)
-            if not caption or src in seen or _SPACE_RE.sub("", caption) in seen:
+            src = absolute_url(base_url, src)
+            if not src or not caption or src in seen or _SPACE_RE.sub("", caption) in seen:
                 continue
             seen.add(src)
             name = item.get("name")

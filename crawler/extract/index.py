@@ -27,6 +27,8 @@ CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3"})
 #: Tags whose class never makes them chrome: the page itself, links and paragraphs.
 _KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
+#: Tags never indexed as chrome by class: kept, or already chrome by tag.
+_NEVER_CHROME = _KEEP_TAGS | CHROME_TAGS
 
 #: Class/id tokens of page chrome, matched as prefixes of the lower-cased tokens ("comment"
 #: matches "comments", "share" matches "sharebar").
@@ -117,7 +119,6 @@ class PageIndex:
     headings: list[etree._Element] = field(default_factory=list)
     breadcrumbs: list[etree._Element] = field(default_factory=list)
     dated: list[etree._Element] = field(default_factory=list)
-    images: list[etree._Element] = field(default_factory=list)
     #: ``<figcaption>`` and caption-classed elements.
     captions: list[etree._Element] = field(default_factory=list)
 
@@ -146,16 +147,18 @@ def drop(el: etree._Element) -> None:
 def index_page(body: etree._Element) -> PageIndex:
     """Drop never-text and hidden elements from ``body``; index chrome, headings, breadcrumbs
     and date-classed elements, in document order."""
+    for noscript in list(body.iter("noscript")):
+        _keep_images(noscript)
+    # libxml2 removes these in one call (keeping their tails): the walk below never sees them
+    etree.strip_elements(body, *NEVER_TEXT, with_tail=False)
     index = PageIndex()
     never = []
     for el in body.iter():
         tag = el.tag
-        if not isinstance(tag, str) or tag in NEVER_TEXT:
+        if not isinstance(tag, str):
             never.append(el)
             continue
-        if tag == "img":
-            index.images.append(el)
-        elif tag in CHROME_TAGS:
+        if tag in CHROME_TAGS:
             index.chrome.append(el)
         elif tag in _HEADING_TAGS:
             index.headings.append(el)
@@ -173,7 +176,7 @@ def index_page(body: etree._Element) -> PageIndex:
         kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
         if not kind:
             continue
-        if kind & CHROME and not kind & CONTENT and tag not in _KEEP_TAGS | CHROME_TAGS:
+        if kind & CHROME and not kind & CONTENT and tag not in _NEVER_CHROME:
             index.chrome.append(el)
         if kind & TITLE and tag not in _HEADING_TAGS:
             index.headings.append(el)
@@ -184,8 +187,6 @@ def index_page(body: etree._Element) -> PageIndex:
         if kind & CAPTION and tag != "figcaption" and tag != "img":
             index.captions.append(el)
     for el in never:
-        if el.tag == "noscript":
-            _keep_images(el)
         drop(el)
     return index
 

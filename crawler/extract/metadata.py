@@ -15,6 +15,8 @@ _TITLE_SPLIT_RE = re.compile(
     r"|(?<=[\u3400-\u9fff」》）”\d])[-－](?=[\u3400-\u9fff《「（“])"
 )
 _NORM_RE = re.compile(r"[\W_]+")
+#: Whitespace-normalised start of the text, computed inside libxml2.
+_HEAD_TEXT = etree.XPath("substring(normalize-space(.), 1, 3000)")
 _MAX_HEADLINE = 300
 _MAX_HEADINGS = 60
 _BYLINE_PREFIX_RE = re.compile(
@@ -25,6 +27,15 @@ _SOURCE_LABEL_RE = re.compile(
 )
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
+
+
+def absolute_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``; None when either is malformed (urljoin raises on a
+    bad host such as ``http://[bad``): one broken link must not cost the whole article."""
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return None
 
 
 def clean(text: str | None) -> str:
@@ -39,16 +50,9 @@ def _norm(text: str) -> str:
     return _NORM_RE.sub("", text.casefold())
 
 
-def head_text(body: etree._Element, limit: int) -> str:
-    """The first ``limit`` characters of the page text, where bylines and sources are printed."""
-    parts: list[str] = []
-    size = 0
-    for text in body.itertext():
-        parts.append(text)
-        size += len(text)
-        if size >= limit:
-            break
-    return clean("".join(parts)[:limit])
+def head_text(body: etree._Element) -> str:
+    """The start of the page text, where bylines and sources are printed."""
+    return str(_HEAD_TEXT(body))
 
 
 def meta_map(root: etree._Element) -> dict[str, str]:
@@ -115,9 +119,9 @@ def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
 def canonical(root: etree._Element, meta: dict[str, str], url: str) -> str | None:
     for link in root.iterfind(".//link[@rel]"):
         if link.get("rel", "").lower() == "canonical" and link.get("href"):
-            return urljoin(url, link.get("href").strip())
+            return absolute_url(url, link.get("href"))
     og = meta.get("og:url")
-    return urljoin(url, og) if og else None
+    return absolute_url(url, og) if og else None
 
 
 def declared_lang(root: etree._Element, meta: dict[str, str]) -> str | None:
@@ -126,7 +130,7 @@ def declared_lang(root: etree._Element, meta: dict[str, str]) -> str | None:
     if not value:
         return None
     code = value.strip().replace("_", "-").split("-")[0].lower()
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+    return code if 2 <= len(code) <= 3 and code.isascii() and code.isalpha() else None
 
 
 def _names(value: object) -> list[str]:

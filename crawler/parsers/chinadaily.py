@@ -18,12 +18,11 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
-from cssselect import HTMLTranslator
-
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_text
 from crawler.parsers import ParseError, common
 from crawler.parsers import chinadaily_cms as cms
+from crawler.parsers.common import css_xpath
 
 # The registry matches exact host names: these are the CMS editions with /a/YYYYMM/DD/WS… pages.
 # govt.chinadaily.com.cn has its own parser.
@@ -35,9 +34,8 @@ EXTRACTOR = "chinadaily"
 TIMEZONE = "Asia/Shanghai"
 _TITLE_SUFFIXES = (" - Chinadaily.com.cn", " - 中国日报网")
 
-_css = HTMLTranslator().css_to_xpath
-_INFO_XPATHS = (*cms.INFO_XPATHS, _css("div.fenx"))
-_BREADCRUMB_XPATHS = (*cms.BREADCRUMB_XPATHS, _css("div.da-bre a"))
+_INFO_XPATHS = (*cms.INFO_XPATHS, css_xpath("div.fenx"))
+_BREADCRUMB_XPATHS = (*cms.BREADCRUMB_XPATHS, css_xpath("div.da-bre a"))
 # The Chinese template: no labels in front of the date, a full-width colon after 来源.
 _ZH_SOURCE_RE = re.compile(r"来源\s*[:：]\s*([^\s|]+)")
 _ZH_DATE_RE = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)")
@@ -76,9 +74,7 @@ def parse_article(html: str, url: str) -> Article:
         byline=info.byline,
         source=source,
         editor=" ".join(editors) or normalize_text(meta.get("editor")),
-        published_at=cms.published_at(
-            date_raw, meta.get("publishdate"), meta.get("contentid") or url, TIMEZONE
-        ),
+        published_at=cms.page_published_at(date_raw, meta, url, TIMEZONE),
         date_raw=date_raw or meta.get("publishdate"),
         body=body,
         lang=detect_lang(body),
@@ -102,4 +98,3 @@ def _editor_names(text: str) -> list[str]:
         for name in (match[1] or match[2]).split():
             names.setdefault(name)
     return list(names)
-

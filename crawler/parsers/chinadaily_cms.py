@@ -124,6 +124,13 @@ def published_at(
     return exact if same else claimed
 
 
+def page_published_at(
+    date_raw: str | None, meta: dict[str, str], url: str, tz: str = "Asia/Shanghai"
+) -> str | None:
+    """:func:`published_at` from the metas ``publishdate`` and ``contentid`` (else the URL)."""
+    return published_at(date_raw, meta.get("publishdate"), meta.get("contentid") or url, tz)
+
+
 def content_container(doc: HtmlElement, xpaths: Iterable[str] = CONTENT_XPATHS) -> HtmlElement:
     """The article body element; ParseError when the page has none (a list page, say)."""
     el = common.first(doc, xpaths)

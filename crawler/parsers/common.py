@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import lxml.html
+from cssselect import HTMLTranslator
 from lxml.etree import ParserError
 
 from crawler.items import Image
@@ -45,6 +46,7 @@ _BLOCK_TAGS = {"p", "div", "figure", "table", "ul", "ol", "h2", "h3", "h4", "h5"
 # Never hidden themselves as far as chrome goes: a page that starts hidden is shown by a script.
 _PAGE_TAGS = {"html", "head", "body"}
 
+_CSS = HTMLTranslator()
 # libxml2 keeps these in text nodes but lxml refuses to write them back (drop_tree raises).
 _XML_INCOMPATIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -57,6 +59,11 @@ def has_class(*names: str) -> str:
     return " or ".join(
         f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names
     )
+
+
+def css_xpath(css: str) -> str:
+    """The XPath of a CSS selector (HTML rules), for the functions here that take XPaths."""
+    return _CSS.css_to_xpath(css)
 
 
 def parse_html(html: str) -> HtmlElement:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import re
 
-from cssselect import HTMLTranslator
-
 from crawler.items import Article
 from crawler.normalize import detect_lang, normalize_date, normalize_text
 from crawler.parsers import ParseError, common
 from crawler.parsers import chinadaily_cms as cms
+from crawler.parsers.common import css_xpath
 
 HOSTS = ("english.www.gov.cn", "english.gov.cn")
 SITE = "english.www.gov.cn"
@@ -27,14 +26,13 @@ EXTRACTOR = "english_gov_cn"
 TIMEZONE = "Asia/Shanghai"
 _TITLE_SUFFIXES = (" - english.gov.cn", " | english.gov.cn")
 
-_css = HTMLTranslator().css_to_xpath
-_HEADLINE_XPATHS = (_css("div.Artical_Title"), _css("div.conter-conter > h3"))
-_CONTENT_XPATHS = (_css("div.Artical_Content"), _css("div#sp"))
-_INFO_XPATHS = (_css("div.Artical_Info"), _css("div.adio"))
-_BREADCRUMB_XPATHS = (_css("div.BreadcrumbNav a"), _css("div.breadcrumb a"))
+_HEADLINE_XPATHS = (css_xpath("div.Artical_Title"), css_xpath("div.conter-conter > h3"))
+_CONTENT_XPATHS = (css_xpath("div.Artical_Content"), css_xpath("div#sp"))
+_INFO_XPATHS = (css_xpath("div.Artical_Info"), css_xpath("div.adio"))
+_BREADCRUMB_XPATHS = (css_xpath("div.BreadcrumbNav a"), css_xpath("div.breadcrumb a"))
 # "Editor: Wang Meng" sits in div.edit (current) or div.editor (legacy), sometimes in a <p>; the
 # footer's "Back to the top" is a link.
-_LINES_XPATH = _css(".edit, .editor, p, a")
+_LINES_XPATH = css_xpath(".edit, .editor, p, a")
 _EDITOR_RE = re.compile(r"^Editor\s*[:：]\s*(?P<name>.+)$", re.IGNORECASE)
 _BACK_TO_TOP = "back to the top"
 # The legacy info line has a 12-hour clock, which the date normalizer would read as 24-hour.
@@ -67,9 +65,7 @@ def parse_article(html: str, url: str) -> Article:
         byline=info.byline,
         source=meta.get("source") or info.source,
         editor=editor or normalize_text(meta.get("editor")),
-        published_at=cms.published_at(
-            info.date_raw, meta.get("publishdate"), meta.get("contentid") or url, TIMEZONE
-        ),
+        published_at=cms.page_published_at(info.date_raw, meta, url, TIMEZONE),
         date_raw=shown_date or meta.get("publishdate"),
         body=body,
         lang=detect_lang(body),

@@ -23,7 +23,6 @@ from crawler.items import Article
 
 NAME = "generic"
 HOSTS: tuple[str, ...] = ()
-_HEAD_TEXT = 3000
 #: Below this much text (CJK counted double) the extraction is retried without chrome rules.
 _RETRY_BELOW = 150
 _SHORT_LINE = 120
@@ -43,13 +42,20 @@ def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
     return paragraphs, content
 
 
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:  # a malformed URL still has a page worth extracting
+        return None
+
+
 def _is_short(el: etree._Element) -> bool:
     return _text_size(el) < _SHORT_LINE
 
 
 def parse_article(html: str | bytes, url: str) -> Article:
     """Extract an Article from any HTML page (bytes: BOM, then UTF-8, then the declared charset)."""
-    article = Article(url=url, site=urlsplit(url).hostname or None, extractor=NAME)
+    article = Article(url=url, site=_host(url), extractor=NAME)
     root = parse_html(html)
     if root is None:
         return article
@@ -61,7 +67,7 @@ def parse_article(html: str | bytes, url: str) -> Article:
     scripts = date_stage.script_texts(root)
     index = index_page(body)
     meta = metadata.meta_map(root)
-    head_text = metadata.head_text(body, _HEAD_TEXT)
+    head_text = metadata.head_text(body)
 
     article.headline = metadata.headline(root, meta, jsonld, index.headings)
     dates = date_stage.DateFinder(
@@ -84,6 +90,6 @@ def parse_article(html: str | bytes, url: str) -> Article:
         paragraphs, content = _loose_body(html, article.headline, paragraphs, content)
     article.body = "\n\n".join(paragraphs)
     article.lang = body_lang(declared, article.body)
-    article.images = image_stage.article_images(index.images, owners, content, url, article.lang)
+    article.images = image_stage.article_images(owners, content, url, article.lang)
     article.images += image_stage.jsonld_images(jsonld, url, article.lang, article.images)
     return article

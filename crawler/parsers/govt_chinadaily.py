@@ -41,9 +41,7 @@ def parse_article(html: str, url: str) -> Article:
         byline=info.byline,
         source=meta.get("source") or info.source,
         editor=meta.get("editor"),
-        published_at=cms.published_at(
-            info.date_raw, meta.get("publishdate"), meta.get("contentid") or url, TIMEZONE
-        ),
+        published_at=cms.page_published_at(info.date_raw, meta, url, TIMEZONE),
         date_raw=info.date_raw or meta.get("publishdate"),
         body=body,
         lang=detect_lang(body),

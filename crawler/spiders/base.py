@@ -44,6 +44,12 @@ class NewsSpider(scrapy.Spider):
     timezone: ClassVar[str] = "Asia/Shanghai"
     #: ``parse_article(html, url) -> Article`` of the site.
     parser: ClassVar[Callable[[str, str], Article] | None] = None
+    #: CSS of the story links of a list page whose layout is known: only they and the pager's
+    #: links are followed (menus link other sections). A list page without any has a layout the
+    #: spider does not know: every link is followed, counted and logged. None follows every link.
+    story_links_css: ClassVar[str | None] = None
+    #: CSS of the pager links followed along with the story links.
+    pager_links_css: ClassVar[str | None] = None
 
     def __init__(self, *args: Any, start_url: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -85,11 +91,22 @@ class NewsSpider(scrapy.Spider):
                 yield self.request_for(url)
 
     def links(self, response: Response) -> list[str]:
-        """Absolute http(s) URLs linked from ``response``, fragment-free, in page order."""
+        """Absolute http(s) URLs linked from ``response``, fragment-free, in page order.
+
+        Only the story and pager links when :attr:`story_links_css` finds any.
+        """
         if not hasattr(response, "css"):
             return []
+        css = "a"
+        if self.story_links_css is not None:
+            if response.css(self.story_links_css).xpath("@href"):
+                css = ", ".join(filter(None, (self.story_links_css, self.pager_links_css)))
+            else:
+                # A redesigned list page: crawl wider rather than lose the section, but say so.
+                self.crawler.stats.inc_value("govnews/pages/list_unrecognised")
+                logger.warning("No known story list on %s; following every link", response.url)
         seen: dict[str, None] = {}
-        for href in response.css("a::attr(href)").getall():
+        for href in response.css(css).xpath("@href").getall():
             href = href.strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue

@@ -17,7 +17,6 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
-from w3lib.url import url_query_cleaner
 
 from crawler.encoding import decode_response
 from crawler.items import Article
@@ -29,11 +28,6 @@ from crawler.spiders.base import NewsSpider
 _HOST = r"https?://(?!govt\.)(?:[a-z0-9-]+\.)?chinadaily\.com\.cn"
 #: Page N (N >= 2) of an article: ``WS<id>_N.html``.
 _PAGE_RE = re.compile(rf"^(?P<first>{_HOST}/a/\d{{6}}/\d{{2}}/WS[0-9a-f]{{24}})_(?P<n>\d+)\.html$")
-#: Where a section list keeps its stories: the English lead story, boxes and ``div.tw3_01_2``
-#: items (class written "mb10 tw3_01_2 "), the Chinese ``busBox`` items. The rest of a list page
-#: (menus, "Latest", recommendations) links stories of other sections.
-STORY_LINKS_CSS = "div.tw2_l a, div.tw2_r a, div.tw3_01_2 a, div[class*=busBox] h3 a"
-PAGER_LINKS_CSS = "#div_currpage a, .selectpage a"
 #: A pager that never ends (a template bug) is not followed further than this.
 MAX_ARTICLE_PAGES = 50
 
@@ -53,18 +47,12 @@ class ChinadailySpider(NewsSpider):
     list_url_re = re.compile(rf"^{_HOST}/(?:[\w-]+/){{1,3}}page_\d+\.html$")
     timezone = "Asia/Shanghai"
     parser = staticmethod(chinadaily.parse_article)
-
-    def links(self, response: Response) -> list[str]:
-        """The stories and pages of a section list; every link when the layout is not known."""
-        found = super().links(response)
-        stories = _hrefs(response, STORY_LINKS_CSS)
-        if not stories:
-            # A redesigned list page: crawl wider rather than lose the section, but say so.
-            self.crawler.stats.inc_value("govnews/pages/list_unrecognised")
-            self.logger.warning("No known story list on %s; following every link", response.url)
-            return found
-        listed = stories | _hrefs(response, PAGER_LINKS_CSS)
-        return [url for url in found if url in listed]
+    # Where a section list keeps its stories: the English lead story, boxes and ``div.tw3_01_2``
+    # items (class written "mb10 tw3_01_2 "), the Chinese ``busBox`` items. The rest of a list
+    # page (menus, "Latest", recommendations) links stories of other sections.
+    story_links_css = "div.tw2_l a, div.tw2_r a, div.tw3_01_2 a, div[class*=busBox] h3 a"
+    # The list pager; on an article, the pager of its continuation pages.
+    pager_links_css = "#div_currpage a, .selectpage a"
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         for article in super().parse_article(response):
@@ -80,7 +68,7 @@ class ChinadailySpider(NewsSpider):
         wanted = (int(current["n"]) if current else 1) + 1
         if wanted > MAX_ARTICLE_PAGES:
             return None
-        for href in response.css("#div_currpage a::attr(href), .selectpage a::attr(href)").getall():
+        for href in response.css(self.pager_links_css).xpath("@href").getall():
             page = _PAGE_RE.match(response.urljoin(href.strip()))
             # Same article id; the pager may switch scheme (protocol-relative vs https).
             if page and _same(page["first"], first) and int(page["n"]) == wanted:
@@ -120,14 +108,6 @@ class ChinadailySpider(NewsSpider):
         exc = failure.value
         count_lost(self.crawler, request, failure_reason(exc), f"{type(exc).__name__}: {exc}")
         yield request.cb_kwargs["article"]
-
-
-def _hrefs(response: Response, css: str) -> set[str]:
-    """Absolute, fragment-free URLs of the links under ``css``, as ``NewsSpider.links`` has them."""
-    return {
-        url_query_cleaner(response.urljoin(href.strip()), (), remove=True)
-        for href in response.css(css).xpath("@href").getall()
-    }
 
 
 def _same(a: str, b: str) -> bool:
