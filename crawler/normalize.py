@@ -455,14 +455,15 @@ _CJK_CHAR_RE = re.compile(
 _WORD_TOKEN_RE = re.compile(r"\S*[^\W_]\S*")
 
 
-def content_hash(headline: str | None, body: str | None, *, normalized: bool = False) -> str:
-    """sha256 (hex) of the normalised headline and body: equal when only whitespace differs.
+def content_hash(headline: str | None, body: str | None) -> str:
+    """sha256 (hex) of the normalised headline and body: equal when only whitespace differs."""
+    return hash_normalized(normalize_text(headline), normalize_body(body or ""))
 
-    ``normalized=True`` says both already went through :func:`normalize_text` and
-    :func:`normalize_body` (the normalise pipeline's case): same hash, without doing it again.
+
+def hash_normalized(headline: str | None, body: str | None) -> str:
+    """:func:`content_hash` of a headline and body already normalised by :func:`normalize_text`
+    and :func:`normalize_body` (the normalise pipeline's case): same hash, not normalised twice.
     """
-    if not normalized:
-        headline, body = normalize_text(headline), normalize_body(body or "")
     text = f"{headline or ''}\n{body or ''}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

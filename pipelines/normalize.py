@@ -17,8 +17,8 @@ from crawler.items import Article, Image
 from crawler.normalize import (
     DEFAULT_TZ,
     canonicalize_url,
-    content_hash,
     detect_lang,
+    hash_normalized,
     normalize_body,
     normalize_date,
     normalize_text,
@@ -63,7 +63,7 @@ def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
         lang=lang,
         word_count=word_count(body, lang),
         # Headline and body are normalised just above: hashing need not redo it.
-        content_hash=content_hash(changes["headline"], body, normalized=True),
+        content_hash=hash_normalized(changes["headline"], body),
         images=[img for img in map(_image, article.images or []) if img is not None],
     )
     return dataclasses.replace(article, **changes)

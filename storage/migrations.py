@@ -166,21 +166,21 @@ def m004_articles_fts_words(db: sqlite_utils.Database) -> None:
     """
     # prefix='1': a 1-character Chinese term is a prefix query over the windows it starts.
     db.execute(
-        f"CREATE VIRTUAL TABLE {search_index.TABLE} USING fts5"
+        "CREATE VIRTUAL TABLE articles_fts_words USING fts5"
         " (headline, body, tokenize='unicode61 remove_diacritics 2', prefix='1')"
     )
     db.execute(
-        f"""
+        """
         CREATE TRIGGER articles_words_ad AFTER DELETE ON articles BEGIN
-          DELETE FROM {search_index.TABLE} WHERE rowid = old.id;
+          DELETE FROM articles_fts_words WHERE rowid = old.id;
         END
         """
     )
     db.execute(
-        f"""
+        """
         CREATE TRIGGER articles_words_au AFTER UPDATE OF headline, body ON articles
         WHEN old.headline IS NOT new.headline OR old.body IS NOT new.body BEGIN
-          DELETE FROM {search_index.TABLE} WHERE rowid = old.id;
+          DELETE FROM articles_fts_words WHERE rowid = old.id;
         END
         """
     )

@@ -128,7 +128,7 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[
     :data:`SEARCH_COLUMNS`; ``snippet`` is the text around the first match, matches marked with
     :data:`HIGHLIGHT`.
     """
-    phrases = {term: search_index.match_term(term) for term in query.replace('"', " ").split()}
+    phrases = {term: search_index.match_term(term) for term in query.split()}
     terms = [term for term, phrase in phrases.items() if phrase]
     if not terms:
         return []

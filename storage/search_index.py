@@ -57,10 +57,11 @@ def _windows(run: re.Match[str]) -> str:
 
 def match_term(term: str) -> str | None:
     """The FTS5 query (a quoted phrase) for one search term; ``None`` if it has nothing to
-    match (no letter, digit or CJK character)."""
+    match (no letter, digit or CJK character). Double quotes in it are dropped."""
+    term = term.replace('"', "")
     if not re.search(f"{WORD_CHARS}|[{CJK}]", term):
         return None
-    tokens = (index_text(term) or "").replace('"', " ").split()
+    tokens = (index_text(term) or "").split()
     end = _CJK_RUN_AT_END.search(term)
     if end and len(end.group()) == 1:
         # The text may continue the run after this character: any window starting with it.

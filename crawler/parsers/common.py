@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import lxml.html
 from cssselect import HTMLTranslator
 from lxml.etree import ParserError
 
 from crawler.items import Image
-from crawler.normalize import clean_alt, normalize_text, script_lang, split_credit, word_count
+from crawler.normalize import (
+    absolute_url,
+    clean_alt,
+    normalize_text,
+    script_lang,
+    split_credit,
+    word_count,
+)
 from crawler.parsers import ParseError
 
 HtmlElement = lxml.html.HtmlElement
@@ -43,6 +49,7 @@ _SHORT_CAPTION_WORDS = 40
 _CONTAINER_TAGS = {"div", "section", "center", "article", "span", "font"}
 _BLOCK_TAGS = {"p", "div", "figure", "table", "ul", "ol", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "section", "center", "article"}  # fmt: skip
+_LAYOUT_TAGS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "form"}
 # Never hidden themselves as far as chrome goes: a page that starts hidden is shown by a script.
 _PAGE_TAGS = {"html", "head", "body"}
 
@@ -218,6 +225,9 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
             yield from _figure_blocks(child)
         elif child.tag in _CONTAINER_TAGS and any(c.tag in _BLOCK_TAGS for c in child):
             yield from _blocks(child)
+        elif child.tag in _LAYOUT_TAGS and child.find(".//p") is not None:
+            # Paragraphs laid out in a table or a stray form: keep them apart, not run together.
+            yield from _blocks(child)
         else:
             images = [child] if child.tag == "img" else list(child.iter("img"))
             yield from (_Block(image=img) for img in images)
@@ -231,12 +241,15 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
 def make_image(img: HtmlElement, base_url: str, caption: str | None = None) -> Image | None:
     """An Image from an ``<img>``: absolute src, alt cleaned, caption split from its credit."""
     src = (img.get("src") or img.get("data-src") or img.get("data-original") or "").strip()
-    if not src or src.startswith("data:"):
+    if src.startswith("data:"):
+        return None
+    src = absolute_url(base_url, src)
+    if src is None:
         return None
     alt = clean_alt(img.get("alt"))
     text, credit = split_credit(caption)
     return Image(
-        src=urljoin(base_url, src),
+        src=src,
         alt=alt,
         alt_lang=script_lang(alt),
         caption=text,
