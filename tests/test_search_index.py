@@ -59,7 +59,7 @@ def test_index_text_splits_cjk_runs_into_windows() -> None:
         ("G20峰", '"G20 峰"*'),
         ("会议G20", '"会议 议 G20"'),  # the run ends before G20: its last window is one character
         ("Xi'an", '"Xi\'an"'),
-        ('NEAR("x', '"NEAR( x"'),  # FTS syntax stays inside the string
+        ('NEAR("x', '"NEAR(x"'),  # FTS syntax stays inside the string, quotes dropped
         ("%", None),
         ("*", None),
     ],
