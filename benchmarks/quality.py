@@ -76,13 +76,13 @@ def _htmldate() -> Extract:
 def _gne() -> Extract:
     from gne import GeneralNewsExtractor
 
-    from crawler.extract.html import decode_html
+    from crawler.extract.html import page_text
 
     extractor = GeneralNewsExtractor()
 
     def run(page: Page) -> Prediction:
         try:
-            result = extractor.extract(decode_html(page.html))
+            result = extractor.extract(page_text(page.html))
         except Exception:  # GNE raises on pages it cannot handle; count it as no answer
             return Prediction()
         date = result.get("publish_time") or None

@@ -10,10 +10,12 @@ tried *strictly* and the first one that decodes cleanly wins:
 2. UTF-8, when the body is valid UTF-8 (legacy text almost never is, while UTF-8 Chinese often
    decodes "cleanly" as GB18030 mojibake, so a GBK label must not win);
 3. the declared multi-byte encodings, header first, then ``<meta>`` / XML declaration;
-4. GB18030 (a superset of GBK and GB2312, which are aliased to it);
-5. the declared single-byte encodings (they decode almost anything, so they come late);
-6. a guess (``cp1252``), and as the last resort the first declared encoding (else UTF-8) with
-   replacement characters.
+4. GB18030 (a superset of GBK and GB2312, which are aliased to it), when the non-ASCII bytes
+   come in the double-byte pairs Chinese text is made of;
+5. the same multi-byte candidates again, accepting a handful of broken bytes as U+FFFD;
+6. the declared single-byte encodings (they decode almost anything, so they come late);
+7. a guess (``cp1252``), then GB18030 whatever the bytes look like, and as the last resort the
+   first declared encoding (else UTF-8) with replacement characters.
 
 An all-ASCII body needs none of this: every ASCII-compatible encoding reads it the same.
 """
@@ -96,6 +98,21 @@ def body_charsets(body: bytes) -> list[str]:
     return [c for c in (codec_name(label.decode("ascii", "ignore")) for label in labels) if c]
 
 
+_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
+_GB_PAIR_RE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
+
+
+def _looks_like_gb(body: bytes) -> bool:
+    """Whether the non-ASCII bytes read as GBK double-byte pairs (Latin-1 text has lone ones)."""
+    high = len(_HIGH_BYTE_RE.findall(body))
+    if not high:
+        return False
+    # A pair's trail byte may be ASCII (0x40-0x7e), so count pairs starting at a lead byte
+    # and compare the bytes they cover with all high bytes: Chinese text is nearly all pairs.
+    paired = sum(1 for pair in _GB_PAIR_RE.findall(body) if pair[1] >= 0x80)
+    return 2 * paired >= 0.8 * high
+
+
 def _strict(body: bytes, codec: str) -> str | None:
     """``body`` decoded with ``codec``, or None when it does not decode cleanly."""
     try:
@@ -104,6 +121,15 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
     # A declared codec that "decodes" into replacement characters did not really fit.
     return None if "\ufffd" in text else text
+
+
+def _nearly(body: bytes, codec: str) -> str | None:
+    """``body`` decoded with ``codec`` when only a handful of bytes do not fit, else None."""
+    try:
+        text = body.decode(codec, "replace")
+    except LookupError:
+        return None
+    return text if text.count("\ufffd") <= max(3, len(body) // 2000) else None
 
 
 def _bom(body: bytes) -> tuple[str, int] | None:
@@ -132,7 +158,20 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
     declared = list(dict.fromkeys(declared))  # keep the order, drop repeats
     multibyte = [c for c in declared if not _is_single_byte(c)]
     single_byte = [c for c in declared if _is_single_byte(c)]
-    for codec in (*multibyte, _FALLBACK_MULTIBYTE, *single_byte, _GUESS):
+    # GB18030 decodes almost any byte string, Latin text included ("öf" -> "鰂"): guess it
+    # only for bodies whose non-ASCII bytes come in the pairs Chinese text is made of.
+    fallback = (_FALLBACK_MULTIBYTE,) if _looks_like_gb(body) else ()
+    for codec in (*multibyte, *fallback):
+        text = _strict(body, codec)
+        if text is not None:
+            return text
+    # A few broken bytes (a truncated character, a stray byte from a pasted snippet) must not
+    # hand a Chinese page to a single-byte codec, which would decode it all as Latin mojibake.
+    for codec in (*multibyte, *fallback):
+        text = _nearly(body, codec)
+        if text is not None:
+            return text
+    for codec in (*single_byte, _GUESS, _FALLBACK_MULTIBYTE):
         text = _strict(body, codec)
         if text is not None:
             return text

@@ -149,3 +149,15 @@ def test_crawl_stores_identical_headline_and_body_for_every_variant(tmp_path, mi
         assert row["body"] == reference["body"], row["url"]
         assert "\ufffd" not in row["headline"] + row["body"]
     assert len({r["body"] for r in stored}) == 1
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=iso-8859-1"])
+def test_latin_text_is_not_read_as_gb18030(content_type):
+    # GB18030 decodes almost any bytes ("öf" -> "鰂"); lone high bytes are Latin, not Chinese.
+    text = "<html><body><p>Größere Öffentlichkeit für Bürgerämter, déjà prévu.</p></body></html>"
+    assert decode_html(text.encode("cp1252"), content_type) == text
+
+
+def test_gbk_text_without_declaration_is_still_gbk():
+    text = "<html><body><p>国务院常务会议部署进一步推进城市更新工作</p></body></html>"
+    assert decode_html(text.encode("gbk"), "text/html; charset=iso-8859-1") == text

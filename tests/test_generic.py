@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from crawler.extract import dates as date_stage
-from crawler.extract.html import decode_html, parse_html
+from crawler.extract.html import page_text, parse_html
 from crawler.extract.images import split_caption
 from crawler.parsers.generic import parse_article
 
@@ -201,7 +201,7 @@ def test_decodes_gbk_bytes_by_meta_charset():
 def test_mojibake_is_repaired():
     text = "<html><body><p>" + "北京西直门购物中心发生火灾。" * 10 + "</p></body></html>"
     broken = text.encode("gb18030").decode("latin-1").encode("utf-8")
-    assert "北京西直门" in decode_html(broken)
+    assert "北京西直门" in page_text(broken)
 
 
 # --- images -----------------------------------------------------------------------------------
