@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from lxml import etree
+
+from crawler.normalize import absolute_url
 
 _SPACE_RE = re.compile(r"\s+")
 #: Separators sites put between the headline and their own name in ``<title>``.
@@ -27,15 +28,6 @@ _SOURCE_LABEL_RE = re.compile(
 )
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
-
-
-def absolute_url(base: str, link: str) -> str | None:
-    """``link`` resolved against ``base``; None when either is malformed (urljoin raises on a
-    bad host such as ``http://[bad``): one broken link must not cost the whole article."""
-    try:
-        return urljoin(base, link.strip())
-    except ValueError:
-        return None
 
 
 def clean(text: str | None) -> str:
