@@ -339,10 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if any(name == "GOVNEWS_DB" for name, _ in args.set):
             parser.error("crawl: give the database with --db (it is also what gets locked)")
     func: Callable[[argparse.Namespace], int] = args.func
+    from storage.db import OperationalError
+
     try:
         return func(args)
     except FileNotFoundError as exc:
         fail(args.command, str(exc))
+        return 1
+    except OperationalError as exc:  # a locked database, a file older than its readers
+        fail(args.command, f"database {args.db}: {exc}")
         return 1
     except BrokenPipeError:
         # `govnews export | head`: the reader is gone; exit quietly, as other Unix tools do.

@@ -313,3 +313,117 @@ def test_a_malformed_url_costs_itself_not_the_article():
     assert article.canonical_url is None
     assert [i.src for i in article.images] == ["https://example.com/ok.jpg"]
     assert parse_article(html, "http://[bad/a").body == article.body
+
+
+# --- images (round 2) -------------------------------------------------------------------------
+
+
+def _images(extra: str, url: str = "https://example.com/a"):
+    return parse_article(page(article_html(extra=extra)), url).images
+
+
+def test_lazy_loader_attribute_named_after_the_library():
+    img = (
+        "<img alt='Bus' src='data:image/gif;base64,R0lGOD' "
+        "data-flickity-lazyload='https://cdn.example.com/bus.jpg'>"
+    )
+    assert [i.src for i in _images(img)] == ["https://cdn.example.com/bus.jpg"]
+
+
+def test_picture_img_without_src_takes_the_source_srcset():
+    picture = (
+        "<picture><source srcset='/bus-800.jpg 800w, /bus-1600.jpg 1600w'>"
+        "<img alt='The new bus' loading='lazy'></picture>"
+    )
+    images = _images(picture)
+    assert [(i.src, i.alt) for i in images] == [("https://example.com/bus-800.jpg", "The new bus")]
+
+
+def test_amp_img_with_figcaption():
+    figure = (
+        "<figure><amp-img src='/bus.jpg' alt='Bus' layout='fill'>"
+        "<noscript><img src='/bus.jpg' alt='Bus'></noscript></amp-img>"
+        "<figcaption>The first bus leaves the depot.</figcaption></figure>"
+    )
+    images = _images(figure)
+    assert [(i.src, i.caption, i.alt) for i in images] == [
+        ("https://example.com/bus.jpg", "The first bus leaves the depot.", "Bus")
+    ]
+
+
+def test_slide_info_box_gives_its_description_not_the_slide_counter():
+    slide = (
+        "<div class='slide'><div class='slide-media'><picture><img src='/1.jpg' alt='x'>"
+        "</picture></div><div class='slide-info'><span class='count'>2 of 12 | </span>"
+        "<span class='slide-description'>The mayor opens the line. (AP Photo/Jane Roe)</span>"
+        "</div></div>"
+    )
+    image = _images(slide)[0]
+    assert (image.caption, image.credit) == ("The mayor opens the line.", "AP Photo/Jane Roe")
+
+
+def test_an_article_paragraph_after_an_image_is_not_its_caption():
+    extra = (
+        "<div><img src='/1.jpg' alt='x'></div>"
+        "<p class='paragraph-text'>Short paragraph of the article.</p>"
+    )
+    assert _images(extra)[0].caption is None
+
+
+def test_date_and_video_length_are_not_caption_text():
+    figure = (
+        "<figure><img src='/1.jpg' alt='x'><figcaption><p>Protesters gather in the square.</p>"
+        "<small>05.09.2024 | 2:03 min</small></figcaption></figure>"
+    )
+    assert _images(figure)[0].caption == "Protesters gather in the square."
+
+
+def test_same_picture_again_under_another_caption_is_kept():
+    extra = (
+        "<figure><img src='/1.jpg' alt='x'><figcaption>Smoke rises over the city.</figcaption>"
+        "</figure><figure><img src='/1.jpg' alt='x'><figcaption>Smoke rises over the city."
+        "</figcaption></figure><figure><img src='/1.jpg' alt='x'>"
+        "<figcaption>The map shows where the smoke went.</figcaption></figure>"
+    )
+    assert [i.caption for i in _images(extra)] == [
+        "Smoke rises over the city.", "The map shows where the smoke went."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Kallas und Jaishankar | Bildquelle: EU-Kommission",
+            ("Kallas und Jaishankar", "EU-Kommission"),
+        ),
+        (
+            "Zwei Männer festgenommen. (Symbolfoto: picture alliance/dpa)",
+            ("Zwei Männer festgenommen.", "picture alliance/dpa"),
+        ),
+        (
+            "Migrants enter the country AP Photo/Edgar H. Clemente",
+            ("Migrants enter the country", "AP Photo/Edgar H. Clemente"),
+        ),
+        ("후보가 연설하고 있다. 연합뉴스", ("후보가 연설하고 있다.", "연합뉴스")),
+        ("후보가 연설하고 있다. 고영권 기자", ("후보가 연설하고 있다.", "고영권 기자")),
+        ("당선인 모습. [사진 출처 = 캠프]", ("당선인 모습.", "캠프")),
+        ("日本代表の石川（Ｃ）共同通信社", ("日本代表の石川", "共同通信社")),
+        ("気象庁で開かれた評価検討会（代表撮影）", ("気象庁で開かれた評価検討会", "代表撮影")),
+        ("Y bác sĩ nội soi. Ảnh: Bệnh viện cung cấp", ("Y bác sĩ nội soi.", "Bệnh viện cung cấp")),
+        ("Wisuda Magister ke-XV(Dok.IGI )", ("Wisuda Magister ke-XV", "IGI")),
+        (
+            "Two men were arrested. (U.S. District Court, Eastern District of New York)",
+            ("Two men were arrested.", "U.S. District Court, Eastern District of New York"),
+        ),
+        (
+            "Agentes en el campamento, el 11 de octubre. Florion Goga (REUTERS)",
+            ("Agentes en el campamento, el 11 de octubre.", "Florion Goga (REUTERS)"),
+        ),
+        # an agency credit without a sentence before it is part of the caption, not half-split
+        ("Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)",
+         ("Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)", None)),
+    ],
+)
+def test_credit_split_from_caption_round_2(text, expected):
+    assert split_caption(text) == expected

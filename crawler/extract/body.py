@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from crawler.extract.index import attrs_of, drop
+from crawler.extract.index import CHROME, LEAD, attrs_of, classify, drop
 
 _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 #: A chrome-classed element holding more than this share of the page text is a page wrapper.
@@ -49,16 +49,45 @@ _text_size = etree.XPath("string-length(.)")
 _visible_size = etree.XPath("string-length(normalize-space(.))")
 #: Whole lines that are page furniture, not article text, in the languages of the corpora.
 _BOILERPLATE_LINE_RE = re.compile(
-    r"(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
+    r"\W*(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
     r"continue reading(?: below)?|read more|don'?t miss|trending|tags?|share(?: this)?|"
-    r"(?:share )?article|comments?|related(?: articles| stories)?|more on this|print|e-?mail)\W*$"
+    r"(?:share )?article|comments?|related(?: articles| stories)?|more on this|print|e-?mail|"
+    # headings that announce links, contacts or widgets after the story, not the story
+    r"related (?:coverage|posts|content|topics)|you (?:may|might) also like|news|"
+    r"(?:(?:das )?thema )?könnte (?:dich|sie) (?:auch )?interessieren|das könnte (?:dich|sie) "
+    r"(?:auch )?interessieren|zum weiterlesen|weiterlesen|schon gelesen|verwandte themen\w*|"
+    r"(?:à )?lire aussi|(?:le|te) puede interesar|notas relacionadas|"
+    r"kontakt|contact(?: us)?|weitere informationen|weitere infos|zusatzinformationen|"
+    r"quellenangaben|inhaltsverzeichnis|table of contents|"
+    r"über (?:den|die) autor(?:in)?|about the author|externer inhalt|(?:noch )?keine bewertungen|"
+    r"keine kommentare|no comments|kommentare? schreiben|leave a (?:comment|reply)|"
+    r"(?:beitrag|artikel) teilen|rezept drucken|print recipe|erschienen in|"
+    r"(?:gefällt mir\W*)?wird geladen|gefällt mir|like this|loading|"
+    r"zurück zur (?:listenansicht|übersicht)|back to (?:overview|list|top)|"
+    r"war (?:der|dieser) (?:artikel|beitrag) (?:nützlich|hilfreich)|"
+    r"was this (?:article|page|post) helpful|wie bewerten sie diese[nm] (?:artikel|beitrag)|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|"
+    r"vorschau auf den nächsten artikel|alle angaben ohne gewähr)\W*$"
     r"|(?:read more|see also|related|lesen sie (?:auch|mehr)|mehr zum thema|auch lesen|"
     r"czytaj (?:też|także)|leia (?:também|mais)|lee también|voir aussi|photo|foto|image|bild|"
-    r"credit)s?\s*[:：])",
+    r"credit|release date|veröffentlichung|verfasst von|category|kategorie|themen)s?\s*[:：]"
+    # a line that is only a date, a photo credit or a subscription prompt
+    r"|\d{1,2}\.\s?(?:\d{1,2}\.|[^\W\d]+)\s?\d{4}\W*$|\d{4}-\d{2}-\d{2}\W*$"
+    r"|photograph by |(?:zuletzt )?aktualisiert am |subscribe now\b"
+    r"|hier geht(?:'s| es) zu)",
     re.I,
 )
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
 _LINK_LINE = 100
+#: A lead paragraph joins the body when it shares an ancestor this close above the content.
+_LEAD_LEVELS = 4
+_LEAD_MIN = 100
+#: A lead-classed picture, its credit or a byline ("lead-asset", "teaser-image").
+_NOT_LEAD_RE = re.compile(r"image|img|asset|media|photo|picture|video|meta|author", re.I)
+_MAX_LEADS = 2
+#: Lead-classed elements that cannot be a lead paragraph.
+_NOT_LEAD_TAGS = frozenset({"a", "img", "span", "figure", "figcaption", "section", "article",
+                            "main", "body", "ul", "ol", "li", "table", "h1"})
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
@@ -327,12 +356,73 @@ def collect(elements: list[etree._Element], headline: str | None = None,
     return paragraphs
 
 
+def _precedes(el: etree._Element, first: etree._Element, levels: dict[etree._Element, int]
+              ) -> int | None:
+    """How many levels above ``first`` ``el`` joins its ancestors, when ``el`` comes before
+    ``first`` in the page and is neither its ancestor nor inside it; else None."""
+    child = el
+    for ancestor in el.iterancestors():
+        if ancestor in levels:
+            if child is first:
+                return None
+            # the branch of the common ancestor that leads to ``first``
+            branch = first
+            for _ in range(levels[ancestor] - 1):
+                branch = branch.getparent()
+            return levels[ancestor] if ancestor.index(child) < ancestor.index(branch) else None
+        child = ancestor
+    return None
+
+
+def _is_lead(el: etree._Element) -> bool:
+    if el.tag in _NOT_LEAD_TAGS:
+        return False
+    cls, ident = el.get("class"), el.get("id")
+    kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
+    return bool(kind & LEAD) and not kind & CHROME and not _NOT_LEAD_RE.search(attrs_of(el))
+
+
+def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etree._Element]:
+    """Lead paragraphs (a standfirst classed "lead", "intro", "excerpt"...) that the article's
+    header holds just before the chosen content: the scoring leaves them out because they sit
+    in another branch (beside the headline), yet they are the story's first paragraph."""
+    if not content:
+        return []
+    first = content[0]
+    levels = {}
+    top = None
+    for level, ancestor in enumerate(first.iterancestors(), 1):
+        if level > _LEAD_LEVELS or ancestor.tag in ("body", "html"):
+            break
+        levels[ancestor] = level
+        top = ancestor
+    if top is None:
+        return []
+    found: list[etree._Element] = []
+    for el in top.iter():
+        if el is first:
+            break
+        if (el.get("class") is None and el.get("id") is None) or not _is_lead(el):
+            continue
+        if el in skip or any(a in found for a in el.iterancestors()):
+            continue
+        if _precedes(el, first, levels) is None:
+            continue
+        if _visible_size(el) >= _LEAD_MIN and _link_density(el) < 0.5:
+            found.append(el)
+    # one class on several blocks is a row of teasers of other articles, not a lead
+    classes = [el.get("class") for el in found]
+    found = [el for el, cls in zip(found, classes, strict=True) if classes.count(cls) == 1]
+    return found if len(found) <= _MAX_LEADS else []
+
+
 def extract_body(body: etree._Element, chrome: list[etree._Element], headline: str | None = None,
                  skip: set[etree._Element] | None = None,
                  ) -> tuple[list[str], list[etree._Element]]:
     """(paragraphs, content elements) of a pruned body; drops ``chrome`` first."""
     drop_chrome(body, chrome)
     content = find_content(body)
+    content = _leads(content, skip or set()) + content
     return collect(content, headline, skip=skip), content
 
 

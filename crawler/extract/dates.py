@@ -99,6 +99,8 @@ _UPDATED_LABEL_RE = re.compile(
     r"mis à jour|actualizado|aggiornato)",
     re.I,
 )
+#: "As of" / "until": the date that follows bounds a count or a list, it does not date the page.
+_AS_OF_RE = re.compile(r"(截止|截至|\bas of|\buntil)\s*[:：]?\s*$", re.I)
 
 _PUBLISHED_KEYS = frozenset(
     [
@@ -124,6 +126,8 @@ _UPDATED_KEYS = frozenset(
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
 _MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
+#: Dates read after the headline before the search for a labelled publication date stops.
+_LABEL_WINDOW = 10
 #: Substrings of the keys below: a cheap test before the regex runs over a script.
 _DATE_PUBLISHED_PROP = etree.XPath("//*[@itemprop='datePublished']")
 _SCRIPT_HINTS = ("ublish", "reated", "ubDate")
@@ -363,38 +367,85 @@ class DateFinder:
             if el.tail:
                 yield el.tail
 
-    def _visible(self) -> tuple[_Found | None, _Found | None, _Found | None]:
+    def _visible(self, labelled_only: bool = False
+                 ) -> tuple[_Found | None, _Found | None, _Found | None]:
         """(labelled published, labelled updated, first date) in the visible text; the first date
-        after the headline when the headline is found, else the first date anywhere."""
-        published = updated = first = before = None
+        after the headline when the headline is found, else the first date anywhere.
+
+        ``labelled_only`` looks for the labelled publication date near the headline only, and stops
+        a few dates after the headline (a label further down is a comment's or a sidebar's)."""
+        published = updated = first = early = None
         previous = ""
         headline_key = _headline_key(self.headline)
         after_headline = not headline_key
+        seen_after = 0
         for text in self._text_nodes():
-            if not after_headline and headline_key in _headline_key(text):
+            if (not after_headline and headline_key[0] in text
+                    and headline_key in _headline_key(text)):
                 after_headline = True
-                before, first = first, None
+                early, first = first, None
             if not _DIGIT_RE.search(text):
                 if text.strip():
                     previous = text
                 continue
+            if labelled_only and not _PUBLISHED_LABEL_RE.search(previous[-20:] + " " + text):
+                # no label, no labelled date: a date-looking line only counts towards the window
+                seen_after += after_headline
+                if seen_after >= _LABEL_WINDOW:
+                    break
+                previous = text
+                continue
             for pos, value in iter_dates(text, self.now):
                 before = (previous[-20:] + " " + text[:pos])[-30:]
                 raw = text.strip()[:80]
+                seen_after += after_headline
+                if _AS_OF_RE.search(before[-8:]):
+                    continue  # "as of <date>" dates a count or a list, not the page
                 if _UPDATED_LABEL_RE.search(before):
                     updated = updated or (value, raw)
                 elif published is None and _PUBLISHED_LABEL_RE.search(before):
                     published = (value, raw)
                 first = first or (value, raw)
+            if labelled_only and (published or seen_after >= _LABEL_WINDOW):
+                break
             if published and updated and after_headline and first:
                 break
             previous = text
-        return published, updated, first or before
+        return published, updated, first or early
+
+    def _local_instant(self, found: _Found) -> _Found | None:
+        """The same instant as the UTC stamp ``found`` in another machine-readable date written
+        in local time, when that puts it on another day: pages date themselves in local time."""
+        stamp = found[0]
+        if not stamp.endswith("+00:00") or len(stamp) < 19:
+            return None
+        utc = datetime.fromisoformat(stamp)
+        for other in (self._meta(_PUBLISHED_KEYS), self._markup(),
+                      self._meta(_WEAK_PUBLISHED_KEYS), self._scripts()):
+            if other and _same_instant(utc, other[0]):
+                return other
+        return None
 
     def find(self) -> PageDates:
-        published = self._jsonld("datePublished") or self._meta(_PUBLISHED_KEYS) or self._markup()
-        # the visible text is scanned only when the page has no machine-readable date
-        visible = (None, None, None) if published else self._visible()
+        from_jsonld = self._jsonld("datePublished")
+        published = from_jsonld or self._meta(_PUBLISHED_KEYS) or self._markup()
+        if published:
+            published = self._local_instant(published) or published
+        if from_jsonld and published is from_jsonld:
+            # a generic "date" meta with a time, set by the CMS to the date it shows, wins
+            # over a JSON-LD date that disagrees (often the first draft's)
+            weak = self._meta(_WEAK_PUBLISHED_KEYS)
+            if weak and len(weak[0]) > 10 and weak[0][:10] != published[0][:10]:
+                published = weak
+        # the visible text is scanned only when the page has no JSON-LD date: a labelled
+        # publication date shown to readers beats a <meta>/<time> date that disagrees
+        if from_jsonld:
+            visible: tuple[_Found | None, _Found | None, _Found | None] = (None, None, None)
+        elif published:
+            labelled = self._visible(labelled_only=True)[0]
+            published, visible = labelled or published, (None, None, None)
+        else:
+            visible = self._visible()
         published = (published or self._classed() or visible[0] or self._scripts()
                      or self._meta(_WEAK_PUBLISHED_KEYS))
         from_url = url_date(self.url, self.now)
@@ -408,6 +459,25 @@ class DateFinder:
             updated=updated[0] if updated else None,
             raw=published[1] if published else None,
         )
+
+
+def _same_instant(utc: datetime, value: str) -> bool:
+    """Whether ``value`` (local time, with or without its offset, or a day only) can be the UTC
+    instant ``utc`` on the day before or after it."""
+    try:
+        local = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    delta = (local.date() - utc.date()).days
+    if abs(delta) != 1:
+        return False
+    if len(value) <= 10:
+        # a day only: plausible offsets are at most +3h east (Europe) and -8h west (Americas)
+        return utc.hour >= 21 if delta == 1 else utc.hour < 8
+    if local.tzinfo is not None:
+        return abs((local - utc).total_seconds()) <= 120
+    hours = (local - utc.replace(tzinfo=None)).total_seconds() / 3600
+    return -12 <= hours <= 14 and abs(hours * 4 - round(hours * 4)) < 0.02
 
 
 def _headline_key(text: str | None) -> str:

@@ -22,27 +22,57 @@ from crawler.normalize import clean_alt, script_lang, split_credit
 
 _SPACE_RE = re.compile(r"\s+")
 _CAPTION_CLASS_RE = re.compile(r"caption|legend|desc|note|text|info|pic|img|photo", re.I)
+#: "Paragraph_paragraph-text", "article-text": the article's own paragraphs, not a caption.
+_PARAGRAPH_CLASS_RE = re.compile(r"paragraph|article|story|body|content", re.I)
 _CREDIT_CLASS_RE = re.compile(
     r"credit|copyright|source|author|autor|photographer|fotograf|byline|rights|quelle", re.I
 )
 _CAPTION_START_RE = re.compile(r"^\s*(?:图|圖|▲|△|↑|上图|下图|\(?photo|foto|bild)", re.I)
+#: "Foto: APA", "| Bildquelle: WDR", "(Symbolfoto: dpa)", "Ảnh: X", "(Dok.IGI)", "[사진 출처 = X]",
+#: "© X", "（Ｃ）X": a labelled credit at the end (the label not preceded by a letter: "Bildquelle"
+#: is one label, not "Bild" + "quelle").
 _LABEL_CREDIT_RE = re.compile(
-    r"\s*(?:[|/·•]\s*)?[(\[（]?\s*(?:(?:Foto|Fotos|Bild|Bilder|Photo|Photos|Image|Credit|Quelle|"
-    r"Source|Crédit|Créditos?|Imagen|Foto\s*di|Picture)\s*(?:[:：]|by\b)|©|\(c\))\s*"
-    r"(?P<credit>[^()\[\]（）]{1,80}?)\s*[)\]）]?\s*$",
+    r"\s*(?:[|/·•]\s*)?[(\[（【]?\s*(?:(?<![^\W\d_])(?:Foto|Fotos|Bild|Bilder|Bildquelle|Fotoquelle|"
+    r"Symbolfoto|Symbolbild|Photo|Photos|Image|Credit|Quelle|Source|Crédit|Créditos?|Imagen|"
+    r"Foto\s*di|Picture|Ảnh|Dok|사진(?:\s*출처)?|출처)\s*(?:[:：=]|by\b|(?<=Dok)\.)|©|[(（][cｃ][)）])\s*"
+    r"(?P<credit>[^()\[\]（）【】]{1,80}?)\s*[)\]）】]?\s*$",
     re.I,
 )
 #: "... in 2016. (AP)" or "... in 2016 | Getty Images": a short trailing credit.
 #: "... about an hour. AP Photo/Edgar Clemente": a few capitalised words after the last sentence.
-_LAST_WORDS_CREDIT_RE = re.compile(r"(?<=[.!?])\s+(?P<credit>[A-Z©][^.!?]{1,60})$")
+_LAST_WORDS_CREDIT_RE = re.compile(
+    r"(?<=[.!?])\s+(?P<credit>[A-Z©](?:[^.!?()]|\([^.!?()]*\)){1,60})$"
+)
 _MAX_CREDIT_WORDS = 6
+#: "... the country AP Photo/Edgar H. Clemente": agency, "Photo/", photographer.
+_AGENCY_PHOTO_RE = re.compile(
+    r"\s+(?P<credit>(?:[A-Z][\w&.-]*\s+){0,3}Photos?\s*/\s*[^/()]{2,60})$"
+)
+#: "... 있다. 연합뉴스", "... 있다. 고영권 기자": a Korean agency or reporter after the sentence.
+_HANGUL_CREDIT_RE = re.compile(
+    r"(?<=[.!?])\s+(?P<credit>(?=\S*[\uac00-\ud7a3])\w{1,10}(?:\s+기자)?)$"
+)
+#: "(U.S. District Court)", "(AFP / ISHARA S. KODIKARA)": initials may have their dot.
 _TRAILING_CREDIT_RE = re.compile(
-    r"(?:(?<=[.!?。！？])\s*[(（](?P<paren>[^()（）.!?]{2,60})[)）]|\s+[|｜]\s*(?P<bar>[^|｜]{2,80})"
+    r"(?:(?<=[.!?。！？])\s*[(（](?P<paren>(?:[^()（）.!?]|(?<=\b[A-Z])\.){2,60})[)）]"
+    r"|\s*[(（](?P<shot>[^()（）]{0,20}(?:撮影|提供))[)）]"
+    r"|\s+[|｜]\s*(?P<bar>[^|｜]{2,80})"
     r"|(?<=[.!?])\s+(?P<slash>[^.!?/\s][^.!?/]{1,40}/[^.!?]{2,60}))\s*$"
 )
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy", "src")
+_LAZY_ATTR_RE = re.compile(r"^data-.*(?:src|lazy|original|echo)", re.I)
+_URL_LIKE_RE = re.compile(r"^(?:https?:)?/|^[\w./-]+\.(?:jpe?g|png|gif|webp|avif)\b", re.I)
 _PLACEHOLDER_RE = re.compile(r"^data:|spacer|blank\.|pixel|transparent|loading|placeholder", re.I)
 _MAX_CAPTION = 400
+_META_TOKEN = (
+    r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:min|Min)\.?)?)"
+)
+#: "05.09.2024 | 2:03 min": a date or video length, alone in its element.
+_META_TEXT_RE = re.compile(rf"^{_META_TOKEN}(?:\s*[|•·,]?\s*{_META_TOKEN})*$")
+#: AMP pages draw their pictures with <amp-img> (same src/srcset/alt attributes).
+_IMG_TAGS = ("img", "amp-img")
+_DESCRIPTION_CLASS_RE = re.compile(r"caption|description|legend", re.I)
 _has_text = etree.XPath("boolean(normalize-space(.))")
 _text_size = etree.XPath("string-length(normalize-space(.))")
 _FREE_LEVELS = frozenset({"source", "picture", "a", "span"})
@@ -51,7 +81,7 @@ _MAX_FOLLOWING = 200
 _CAPTION_DEPTH = 4
 _SCOPE_TAGS = frozenset({"article", "main"})
 _FOLLOWING_TAGS = frozenset({"p", "div", "span", "center", "font", "em", "small"})
-_WRAPPER_TAGS = frozenset({"a", "span", "picture", "p", "div", "center"})
+_WRAPPER_TAGS = frozenset({"a", "span", "picture", "source", "p", "div", "center"})
 
 
 def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
@@ -74,16 +104,57 @@ def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
     return _SPACE_RE.sub(" ", " ".join(parts)).strip()
 
 
+def _first_of_srcset(srcset: str) -> str | None:
+    first = srcset.strip().split(",")[0].split()
+    return first[0] if first else None
+
+
+def _has_image(el: etree._Element) -> bool:
+    return next(el.iter(*_IMG_TAGS), None) is not None
+
+
+def _in_amp_img(img: etree._Element) -> bool:
+    """The <img> fallback inside an AMP page's <amp-img>: the amp-img stands for it."""
+    return img.tag == "img" and any(a.tag == "amp-img" for a in img.iterancestors())
+
+
 def _src(img: etree._Element, base: str) -> str | None:
     for attr in _SRC_ATTRS:
         value = (img.get(attr) or "").strip()
         if value and not _PLACEHOLDER_RE.search(value):
             return absolute_url(base, value)
-    srcset = img.get("data-srcset") or img.get("srcset")
+    # lazy loaders name their attribute after themselves: data-flickity-lazyload,
+    # data-lazy-srcset, data-echo; a URL-looking value in any data-* attribute of that kind will do
+    for attr, value in img.items():
+        if not _LAZY_ATTR_RE.search(attr):
+            continue
+        value = value.strip()
+        if "srcset" in attr:
+            value = _first_of_srcset(value) or ""
+        if _URL_LIKE_RE.match(value) and not _PLACEHOLDER_RE.search(value):
+            return absolute_url(base, value)
+    srcset = img.get("data-srcset") or img.get("srcset") or _picture_srcset(img)
     if srcset:
-        first = srcset.strip().split(",")[0].split()
+        first = _first_of_srcset(srcset)
         if first:
-            return absolute_url(base, first[0])
+            return absolute_url(base, first)
+    return None
+
+
+def _picture_srcset(img: etree._Element) -> str | None:
+    """A <picture>'s <img> without a source of its own: the srcset of the picture's <source>
+    (libxml2 nests the <img> inside the <source> elements, so they are its ancestors)."""
+    for ancestor in img.iterancestors():
+        if ancestor.tag == "picture":
+            sources = ancestor.iter("source")
+        elif ancestor.tag == "source":
+            sources = iter((ancestor,))
+        else:
+            return None
+        for source in sources:
+            srcset = source.get("srcset") or source.get("data-srcset")
+            if srcset and srcset.strip():
+                return srcset
     return None
 
 
@@ -102,9 +173,13 @@ def split_caption(caption: str | None, credit: str | None = None) -> tuple[str |
     match = _LABEL_CREDIT_RE.search(caption)
     if match and match.start() > 0:
         return caption[: match.start()].strip() or None, credit or match.group("credit").strip()
+    for rule in (_AGENCY_PHOTO_RE, _HANGUL_CREDIT_RE):
+        match = rule.search(caption)
+        if match and match.start() > 0:
+            return caption[: match.start()].strip() or None, credit or match.group("credit").strip()
     match = _TRAILING_CREDIT_RE.search(caption)
     if match and match.start() > 0:
-        found = (match.group("paren") or match.group("bar") or match.group("slash")).strip()
+        found = next(g for g in match.group("paren", "shot", "bar", "slash") if g).strip()
         return caption[: match.start()].strip() or None, credit or found
     match = _LAST_WORDS_CREDIT_RE.search(caption)
     if match and len(match.group("credit").split()) <= _MAX_CREDIT_WORDS:
@@ -118,7 +193,10 @@ def _caption_and_credit(box: etree._Element) -> tuple[str | None, str | None]:
     credits = [el for el in box.iter() if el is not box and isinstance(el.tag, str)
                and _CREDIT_CLASS_RE.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")]
     credit = " ".join(t for t in (_text(c) for c in credits) if t) or None
-    caption, credit = split_caption(_text(box, set(credits)) if credits else _text(box), credit)
+    # a caption box's date or video-length element ("05.09.2024", "2:03 min") is not its text
+    skip = set(credits) | {el for el in box.iterdescendants() if isinstance(el.tag, str)
+                           and len(el) == 0 and _META_TEXT_RE.match(_text(el))}
+    caption, credit = split_caption(_text(box, skip) if skip else _text(box), credit)
     if credit:
         credit = _LABEL_CREDIT_RE.sub(lambda m: m.group("credit"), credit).strip() or credit
     return caption, credit
@@ -135,14 +213,32 @@ def _following_caption(img: etree._Element) -> etree._Element | None:
     after = holder.getnext()
     if after is None or after.tag not in _FOLLOWING_TAGS:
         return None
+    # "2 of 12 | <span class=…Description>The caption</span>": the described part, not the counter
+    inner = _described_part(after)
+    if inner is not None:
+        return inner
     text = _text(after)
-    if not text or len(text) > _MAX_FOLLOWING or after.find(".//img") is not None:
+    if not text or len(text) > _MAX_FOLLOWING or _has_image(after):
         return None
     style = (after.get("style") or "").replace(" ", "").lower()
-    if (_CAPTION_CLASS_RE.search(after.get("class") or "") or "text-align:center" in style
+    cls = after.get("class") or ""
+    if ((_CAPTION_CLASS_RE.search(cls) and not _PARAGRAPH_CLASS_RE.search(cls))
+            or "text-align:center" in style
             or after.get("align") == "center" or after.tag == "center"
             or _CAPTION_START_RE.match(text)):
         return after
+    return None
+
+
+def _described_part(box: etree._Element) -> etree._Element | None:
+    """A caption- or description-classed element inside an image's info box, with its text."""
+    if _has_image(box):
+        return None
+    for el in box.iterdescendants():
+        if (isinstance(el.tag, str) and _DESCRIPTION_CLASS_RE.search(el.get("class") or "")
+                and not _CREDIT_CLASS_RE.search(el.get("class") or "")
+                and 0 < _text_size(el) <= _MAX_CAPTION):
+            return el
     return None
 
 
@@ -150,7 +246,7 @@ def _is_image_box(node: etree._Element) -> bool:
     """A figure, or an image-classed container, holding this one image and a short text."""
     if node.tag != "figure" and not _IMAGE_BOX_RE.search(node.get("class") or ""):
         return False
-    if sum(1 for _ in node.iter("img")) != 1:
+    if sum(1 for img in node.iter(*_IMG_TAGS) if not _in_amp_img(img)) != 1:
         return False
     return 0 < _text_size(node) <= _MAX_CAPTION
 
@@ -180,7 +276,7 @@ def caption_owners(captions: list[etree._Element]) -> dict[etree._Element, etree
     """
     owners: dict[etree._Element, etree._Element] = {}
     for caption in captions:
-        if caption.find(".//img") is not None or not _has_text(caption):
+        if _has_image(caption) or not _has_text(caption):
             continue
         node = caption.getparent()
         for _ in range(_CAPTION_DEPTH):
@@ -202,22 +298,26 @@ def _regions(content: list[etree._Element]) -> list[etree._Element]:
 
 def article_images(owners: dict[etree._Element, etree._Element], content: list[etree._Element],
                    base_url: str, page_lang: str | None) -> list[Image]:
-    """The images inside the article (pruned chrome is detached, so never inside), one per source
-    URL, in page order, with their captions."""
+    """The images inside the article (pruned chrome is detached, so never inside), in page order,
+    with their captions: one per source URL, unless the same picture is shown again with another
+    caption or alt text (a lead image repeated in a gallery under a new caption)."""
     found: list[Image] = []
-    seen: set[str] = set()
-    for img in (img for region in _regions(content) for img in region.iter("img")):
-        if _is_icon(img):
+    seen: dict[str, set[str | None]] = {}
+    for img in (img for region in _regions(content) for img in region.iter(*_IMG_TAGS)):
+        if _is_icon(img) or _in_amp_img(img):
             continue
         src = _src(img, base_url)
-        if not src or src in seen:
+        if not src:
             continue
-        seen.add(src)
         box = _caption_box(img, owners)
         caption, credit = _caption_and_credit(box) if box is not None else (None, None)
         if caption and len(caption) > _MAX_CAPTION:
             caption = None
         alt = clean_alt(img.get("alt") or img.get("title"))
+        texts = seen.get(src)
+        if texts is not None and {caption, alt} <= texts | {None}:
+            continue
+        seen.setdefault(src, set()).update((caption, alt))
         found.append(Image(
             src=src, alt=alt, alt_lang=_lang(alt, page_lang), caption=caption,
             caption_lang=_lang(caption, page_lang), credit=credit,

@@ -35,7 +35,7 @@ _NEVER_CHROME = _KEEP_TAGS | CHROME_TAGS
 _CHROME_PREFIXES = tuple(
     [
         "comment", "disqus", "share", "sharing", "social", "related", "recommend", "sidebar",
-        "widget", "footer", "breadcrumb", "crumb", "pagination", "pager", "paging", "menu",
+        "footer", "breadcrumb", "crumb", "pagination", "pager", "paging", "menu",
         "navbar", "navigation", "nav", "topnav", "subnav", "masthead", "newsletter", "subscri",
         "signup", "promo", "sponsor", "advert", "adslot", "banner", "cookie", "consent", "gdpr",
         "popup", "modal", "overlay", "toolbar", "skip", "byline", "taglist", "tags", "keywords",
@@ -55,6 +55,10 @@ _TITLE_WORDS = ("title", "headline", "heading", "biaoti")
 _DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "stamp", "datum",
                   "zeit", "fecha", "pubtime", "pubdate")
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
+#: Token prefixes of an article's lead paragraph (standfirst), often set apart from the body
+#: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy".
+_LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", "subheadline",
+                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph")
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
@@ -71,6 +75,9 @@ def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
 _START = r"(?<![a-z0-9])"
 _CHROME_RE = re.compile(
     f"{_START}(?:{_alternation(_CHROME_PREFIXES)})"
+    # "widget" starts a token of its own ("widget_recent"); inside one it names a page builder's
+    # layout box ("elementor-widget-wrap") that holds the article as much as anything else
+    r"|(?<![\w-])widget"
     f"|{_START}(?:{_alternation(_CHROME_TOKENS)})(?![a-z0-9])"
     f"|{_alternation(_CHROME_PHRASES)}"
 )
@@ -79,8 +86,9 @@ _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
 _CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
 _DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
+_LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
 
-CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
+CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT, LEAD = 1, 2, 4, 8, 16, 32, 64
 
 
 @lru_cache(maxsize=65536)
@@ -105,6 +113,8 @@ def classify(attrs: str) -> int:
         kind |= CAPTION
     if _DATE_RE.search(lowered) and not _NOT_DATE_RE.search(lowered):
         kind |= DATE
+    if _LEAD_RE.search(lowered):
+        kind |= LEAD
     return kind
 
 
