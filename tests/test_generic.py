@@ -427,3 +427,226 @@ def test_same_picture_again_under_another_caption_is_kept():
 )
 def test_credit_split_from_caption_round_2(text, expected):
     assert split_caption(text) == expected
+
+
+def test_caption_in_an_unnamed_box_after_the_image():
+    box = (
+        "<div class='x1'><div class='x2'><picture><img src='/1.jpg'></picture></div>"
+        "<div class='x3'>The former prime minister at his office</div>"
+        "<div class='x4'>The Daily Example</div></div>"
+    )
+    assert _images(box)[0].caption == "The former prime minister at his office"
+
+
+def test_icon_and_label_in_an_unnamed_box_are_no_caption():
+    menu = (
+        "<div class='x1'><div><img src='/icon.png'></div>"
+        "<div class='x3'>Websites &amp; Apps</div></div>"
+    )
+    assert _images(menu)[0].caption is None
+
+
+# --- body (round 2)
+
+from crawler.extract.body import drop_chrome  # noqa: E402
+from crawler.extract.index import CHROME, CONTENT, classify, index_page  # noqa: E402
+
+_STORY = "".join(
+    f"<p>Paragraph {i} of the story tells the council's decision, the budget, and the reasons "
+    f"given by the mayor, who spoke at length.</p>" for i in range(6)
+)
+
+
+def _body_of(inner: str) -> str:
+    return parse_article(f"<html><body>{inner}</body></html>", "https://example.org/a").body or ""
+
+
+def test_lead_paragraph_beside_the_headline_heads_the_body():
+    page = (
+        "<article><header><h1>Council passes budget</h1>"
+        "<p class='article-lead'>The city council passed next year's budget on Monday after a "
+        "long debate about schools, roads and the new library.</p></header>"
+        f"<div class='story'>{_STORY}</div></article>"
+    )
+    body = _body_of(page)
+    assert body.startswith("The city council passed next year's budget")
+    assert "Paragraph 5 of the story" in body
+
+
+def test_a_row_of_same_class_teasers_is_no_lead():
+    teasers = "".join(
+        f"<div class='teaser'>Another story number {i} about something else entirely, "
+        f"with a long enough summary to look like a lead.</div>" for i in range(3)
+    )
+    body = _body_of(f"<div><div>{teasers}</div><div class='story'>{_STORY}</div></div>")
+    assert "Another story number" not in body
+
+
+def test_lines_of_page_furniture_are_dropped():
+    page = (
+        f"<div class='story'>{_STORY}<p>Weitere Informationen:</p><p>Das könnte dich auch "
+        "interessieren</p><p>23.10.2018</p><p>Related Coverage</p><p>- Anzeige -</p></div>"
+    )
+    body = _body_of(page)
+    for line in ("Weitere Informationen", "interessieren", "23.10.2018", "Related Coverage",
+                 "Anzeige"):
+        assert line not in body
+
+
+def test_page_builder_widget_boxes_are_not_chrome_but_widgets_are():
+    assert not classify("elementor-widget-wrap") & CHROME
+    assert not classify("elementor-widget-container") & CHROME
+    assert classify("widget widget_recent_entries") & CHROME
+    assert classify("smg-zone-widget") & CHROME
+
+
+def test_related_posts_stay_chrome_beside_a_content_word():
+    kind = classify("related_post wp_rp")
+    assert kind & CHROME and not kind & CONTENT
+    assert classify("content-share") & CONTENT
+    assert classify("saboxplugin-wrap") & CHROME
+
+
+def test_a_big_footer_of_links_is_chrome_not_a_wrapper():
+    links = "".join(f"<li><a href='/p{i}'>Footer link number {i} of the site</a></li>"
+                    for i in range(120))
+    page = f"<div class='story'>{_STORY}</div><div class='footer'><ul>{links}</ul></div>"
+    root = parse_html(f"<html><body>{page}</body></html>")
+    body = root.find("body")
+    drop_chrome(body, index_page(body).chrome)
+    assert body.find(".//div[@class='footer']") is None
+    assert "Paragraph 0" in _body_of(page)
+
+
+def test_a_long_list_of_related_stories_is_dropped_though_it_is_big():
+    teasers = "".join(
+        f"<li><a href='/s{i}'>Story {i}</a><small>Teaser text of another story, long enough to "
+        f"make this list weigh more than two thousand characters in all.</small></li>"
+        for i in range(22)
+    )
+    page = f"<div class='entry'>{_STORY * 3}<ul class='related_post'>{teasers}</ul></div>"
+    body = _body_of(page)
+    assert "Paragraph 5" in body and "Teaser text of another story" not in body
+
+
+def test_calls_to_action_and_disclosures_are_chrome():
+    assert classify("c-letters-cta") & CHROME
+    assert classify("affiliate-text") & CHROME
+    assert classify("disclosure-text") & CHROME
+
+
+# --- dates (round 2) ------------------------------------------------------------------------
+
+
+def _ld(**fields: str) -> str:
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "x", **fields}
+    return f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+
+
+def test_utc_stamp_takes_the_local_day_of_the_same_instant():
+    # 02:11 UTC is still the evening before in New York, as the page's <time> says
+    head = _ld(datePublished="2023-11-09T02:11:03+00:00")
+    html = page(article_html(extra="<time datetime='2023-11-08T21:11:03-05:00'>Nov 8</time>"), head)
+    assert parse_article(html, "https://example.com/news/a").published_at[:10] == "2023-11-08"
+    # a naive local time of the same instant (whole-hour offset) counts too
+    head = ("<meta property='article:published_time' content='2019-10-18T22:04:00Z'>"
+            "<meta name='date' content='2019-10-19T00:04:00'>")
+    assert date_stage.DateFinder(parse_html(page(article_html(), head)), "", []).find(
+    ).published[:10] == "2019-10-19"
+
+
+def test_utc_stamp_keeps_its_day_without_a_matching_local_time():
+    head = _ld(datePublished="2023-11-09T12:11:03+00:00")
+    html = page(article_html(extra="<time datetime='2023-11-08T09:00:00-05:00'>Nov 8</time>"), head)
+    assert parse_article(html, "https://example.com/news/a").published_at[:10] == "2023-11-09"
+
+
+def test_labelled_visible_date_beats_a_time_element():
+    html = page(article_html(
+        extra="<p>Publié le 29 juin 2019</p>"
+        "<footer><time datetime='2019-07-03T10:18:46Z'>3 juillet</time></footer>"))
+    assert parse_article(html, "https://example.com/a").published_at == "2019-06-29"
+
+
+def test_document_date_label_beats_meta_date():
+    html = page(
+        "<table><tr><td>成文日期：</td><td>2022年01月27日</td></tr></table>"
+        "<h1>关于禁止新增建设项目的通告</h1><p>" + "特此通告。" * 30 + "</p>",
+        "<meta name='PubDate' content='2022-01-28 00:00:00'>", lang="zh")
+    assert parse_article(html, "https://example.gov.cn/a").published_at == "2022-01-27"
+
+
+def test_generic_date_meta_with_time_beats_a_disagreeing_jsonld_date():
+    head = (_ld(datePublished="2021-12-06T14:36:00")
+            + "<meta name='date' content='2022-12-15T09:13'>")
+    published = parse_article(page(article_html(), head), "https://example.com/a").published_at
+    assert published[:10] == "2022-12-15"
+
+
+def test_jsonld_outvoted_by_meta_and_time():
+    head = (_ld(datePublished="2023-11-03T10:25:56+00:00")
+            + "<meta property='article:published_time' content='2023-11-06T14:25:00+00:00'>")
+    html = page(article_html(extra="<time datetime='2023-11-06T15:25:00+01:00'>6.11.</time>"), head)
+    assert parse_article(html, "https://example.com/a").published_at[:10] == "2023-11-06"
+
+
+def test_shown_date_that_is_the_update_date_wins():
+    head = _ld(datePublished="2021-01-01T11:00:00Z", dateModified="2023-04-01T10:00:00Z")
+    html = page(article_html(extra="<p class='date'>01.04.2023, 12:00 Uhr</p>"), head)
+    assert parse_article(html, "https://example.com/a").published_at[:10] == "2023-04-01"
+    # a shown date that is neither keeps the JSON-LD date
+    html = page(article_html(extra="<p class='date'>05.04.2023</p>"), head)
+    assert parse_article(html, "https://example.com/a").published_at[:10] == "2021-01-01"
+
+
+def test_as_of_dates_do_not_date_the_page():
+    html = page(article_html(
+        extra="<p>精选文章(截止2006年8月10日)</p><p>2005-06-14 03:25:55</p>"), lang="zh")
+    assert parse_article(html, "https://example.com/a").published_at[:10] == "2005-06-14"
+
+
+def test_url_date_needs_a_separator_or_a_compact_stamp_after_the_day():
+    assert date_stage.url_date("https://example.com/2020/11/2338761/") is None
+    assert date_stage.url_date("https://example.com/img/20201007120909561.jpg") == "2020-10-07"
+
+
+def test_share_image_path_dates_a_page_without_other_dates():
+    head = "<meta property='og:image' content='https://example.org/files/2016/05/04/ar.png'>"
+    assert parse_article(page(article_html(), head), "https://example.org/a").published_at == (
+        "2016-05-04")
+    head = "<meta name='description' content='Bear news (Notizia del 14 Gennaio 2020)'>"
+    assert parse_article(page(article_html(), head), "https://example.org/a").published_at == (
+        "2020-01-14")
+
+
+@pytest.mark.parametrize(
+    ("line", "range_end"),
+    [("Wochenende in Wien 12.10. - 15.10.2023", "2023-10-15"),
+     ("Gesperrt vom 24. April bis 2. Oktober 2017", "2017-10-02")],
+)
+def test_range_ends_with_a_partial_start_are_not_dates(line, range_end):
+    assert range_end not in [value for _, value in date_stage.iter_dates(line)]
+
+
+def test_labelled_update_date_when_the_page_states_nothing_else():
+    html = page(article_html(extra="<p>Stand - 12.11.2021</p>",
+                             after="<p class='date'>04.11.2021</p>"))
+    assert parse_article(html, "https://example.com/a").published_at == "2021-11-12"
+
+
+def test_headline_found_behind_a_prefix_in_the_same_text_node():
+    # the headline's first words open the text node after the date again, as a lede does
+    html = page(
+        "<p>Archive 03.03.2015</p>"
+        "<div><a href='/t'>Presse</a> : Council approves transport plan</div>"
+        "<div>Geschrieben von <a href='/u'>Cooper</a> am 25.08.2015 22:30</div>"
+        "<p>Council approves transport plan on 1.9.2015. " + PARAGRAPHS[0] + "</p>",
+        "<title>Council approves transport plan</title>")
+    assert parse_article(html, "https://example.com/a").published_at[:10] == "2015-08-25"
+
+
+def test_tickers_references_and_author_boxes_are_chrome():
+    assert classify("marquee first-marquee") & CHROME
+    assert classify("c-article-references") & CHROME
+    kind = classify("author-description entry-content")
+    assert kind & CHROME and not kind & CONTENT

@@ -17,12 +17,15 @@ from functools import lru_cache
 
 from lxml import etree
 
-from crawler.extract.index import CHROME, LEAD, attrs_of, classify, drop
+from crawler.extract.index import CHROME, LEAD, attrs_of, classify, drop, strong_chrome
 
 _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 #: A chrome-classed element holding more than this share of the page text is a page wrapper.
 _WRAPPER_SHARE = 0.3
 _WRAPPER_SIZE = 2000
+_STRONG_WRAPPER_SHARE = 0.6
+#: ... unless it is mostly links: a big footer, menu or sidebar, not the article's wrapper.
+_WRAPPER_LINKS = 0.5
 #: Candidates whose link density is computed (the rest cannot win).
 _RANKED = 8
 #: Near-best candidates (>= 75 %) sharing an ancestor that make it the content.
@@ -62,7 +65,8 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"über (?:den|die) autor(?:in)?|about the author|externer inhalt|(?:noch )?keine bewertungen|"
     r"keine kommentare|no comments|kommentare? schreiben|leave a (?:comment|reply)|"
     r"(?:beitrag|artikel) teilen|rezept drucken|print recipe|erschienen in|"
-    r"(?:gefällt mir\W*)?wird geladen|gefällt mir|like this|loading|"
+    r"(?:gefällt mir\W*)?wird geladen|gefällt mir(?:\W+lade)?|like this|loading|"
+    r"kommentar verfassen|kommentieren sie|ähnliche (?:beiträge|artikel)|"
     r"zurück zur (?:listenansicht|übersicht)|back to (?:overview|list|top)|"
     r"war (?:der|dieser) (?:artikel|beitrag) (?:nützlich|hilfreich)|"
     r"was this (?:article|page|post) helpful|wie bewerten sie diese[nm] (?:artikel|beitrag)|"
@@ -73,6 +77,10 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"credit|release date|veröffentlichung|verfasst von|category|kategorie|themen)s?\s*[:：]"
     # a line that is only a date, a photo credit or a subscription prompt
     r"|\d{1,2}\.\s?(?:\d{1,2}\.|[^\W\d]+)\s?\d{4}\W*$|\d{4}-\d{2}-\d{2}\W*$"
+    r"|(?:à )?lire aussi\b|(?:le|te) puede interesar\b|puedes ver\s*:|impressum\b"
+    r"|(?:werbung|anzeige|advertisement)\s*[.:]\s|abbildung(?:\s*\d+)?\s*:|quelle\s*:"
+    r"|submit (?:your |a )?letter to the editor|der beitrag wurde am |"
+    r"klicken sie auf den \w+ button"
     r"|photograph by |(?:zuletzt )?aktualisiert am |subscribe now\b"
     r"|hier geht(?:'s| es) zu)",
     re.I,
@@ -105,7 +113,7 @@ _BLOCK_TAGS = frozenset(
 )
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "form", "article",
                              "center", "tbody", "header", "details"})
-_SKIP_IN_BODY = frozenset({"figure", "figcaption", "h1", "caption", "img", "picture"})
+_SKIP_IN_BODY = frozenset({"figure", "figcaption", "caption", "img", "picture"})
 _TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 3,
                "blockquote": 3, "ul": -3, "ol": -3, "li": -3, "dl": -3, "form": -3,
                "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
@@ -119,9 +127,14 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
         if el.getparent() is None:
             continue
         size = _text_size(el)
-        if (size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE) and not _COMMENTS_RE.search(
-            attrs_of(el)
-        ):
+        attrs = attrs_of(el)
+        if strong_chrome(attrs):
+            # a list of other stories with their teasers is long, yet never the page wrapper
+            if size > _STRONG_WRAPPER_SHARE * total:
+                continue
+        elif (size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE) and not _COMMENTS_RE.search(
+            attrs
+        ) and _link_density(el) < _WRAPPER_LINKS:
             continue
         drop(el)
 
@@ -348,8 +361,8 @@ def collect(elements: list[etree._Element], headline: str | None = None,
         el.tail = tail
         collector.flush()
     paragraphs = collector.paragraphs
-    if headline and paragraphs and paragraphs[0] == headline.strip():
-        paragraphs = paragraphs[1:]
+    if headline and paragraphs:
+        paragraphs = [p for p in paragraphs if p != headline.strip()]
     if not paragraphs and elements and not keep_link_lists:
         # the content itself is a list of links (a link roll, a table of contents)
         return collect(elements, headline, keep_link_lists=True, skip=skip)

@@ -1,10 +1,13 @@
 """Date finding: candidates from structured data, labelled visible text, the URL and the text.
 
 Order of trust, most reliable first: JSON-LD and ``<meta>`` publication dates (for machines),
-``itemprop``/``<time>`` markup, dates next to a publication label (
-    "发布时间：", "Published"
-), a full date in
-the URL, and finally the first plausible date in the page text. Dates in the future are rejected.
+``itemprop``/``<time>`` markup, dates next to a publication label ("发布时间：", "Published"), a
+full date in the URL, and finally the first plausible date in the page text. Dates in the future
+are rejected. Cross-checks between the candidates: a UTC stamp takes the local day of the same
+instant written elsewhere on the page; a labelled visible date beats a ``<meta>``/``<time>`` date;
+a date shown under the headline that is the machine-readable update date wins (republished
+pages); a labelled "Stand"/"Updated" date dates a page that states nothing else; the share image's
+path or the description date a page as a last resort. "As of" dates and range ends never do.
 """
 
 from __future__ import annotations
@@ -73,11 +76,13 @@ _TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE, _MDY_
 
 _DIGIT_RE = re.compile(r"\d")
 _RANGE_AFTER_RE = re.compile(r"\s*(?:[-–—~至到]|bis\b|to\b)\s*\d")
-_RANGE_BEFORE_RE = re.compile(r"\d\s*[-–—~至到]\s*$")
+#: "12.10. - 15.10.2023", "vom 24. April bis 2. Oktober 2017": the end of a range.
+_RANGE_BEFORE_RE = re.compile(r"(?:\d\.?\s*[-–—~至到]|\S\s+(?:bis|to|au|al))\s*$")
 _URL_DATE_RE = re.compile(
     # "/2024/01/05/", "/20240105/", and gov.cn-style "/t20240105_123.html"
     r"/[a-z]?(?P<y>(?:19|20)\d\d)[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])"
-    r"(?:[/_.-]|\d{2,}|$)"
+    # digits may run on only after a compact "20240105" (a time stamp), never after "/2024/01/05"
+    r"(?:[/_.-]|(?<=\d{8})\d{2,}|$)"
 )
 _URL_DMY_RE = re.compile(
     r"[/_-](?P<d>0[1-9]|[12]\d|3[01])[_-](?P<m>0[1-9]|1[0-2])[_-](?P<y>(?:19|20)\d\d)(?:[/_.-]|$)"
@@ -91,7 +96,7 @@ _PUBLISHED_LABEL_RE = re.compile(
     r"(发布时间|發布時間|发布日期|發佈日期|发表时间|發表時間|发表日期|发文日期|成文日期|时间|時間|日期|"
     r"发表于|發表於|发布于|發佈於|"
     r"\bpublished|\bposted|\bpublié|\bpublicado|\bpubblicato|veröffentlicht|\berschienen|"
-    r"\bcreated|\bdate\b|\bdatum)",
+    r"\bcreated|\bdate\b|\bdatum|geschrieben|verfasst|\bwritten)",
     re.I,
 )
 _UPDATED_LABEL_RE = re.compile(
@@ -123,11 +128,15 @@ _UPDATED_KEYS = frozenset(
         "lastmod", "updated", "article.updated", "date_modified", "revised"
     ]
 )
+_IMAGE_KEYS = frozenset(["og:image", "twitter:image", "twitter:image:src", "image"])
+_DESCRIPTION_KEYS = frozenset(["description", "og:description"])
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
 _MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
 #: Dates read after the headline before the search for a labelled publication date stops.
 _LABEL_WINDOW = 10
+#: Characters of the preceding text nodes kept as the context a date label is looked for in.
+_CONTEXT = 40
 #: Substrings of the keys below: a cheap test before the regex runs over a script.
 _DATE_PUBLISHED_PROP = etree.XPath("//*[@itemprop='datePublished']")
 _SCRIPT_HINTS = ("ublish", "reated", "ubDate")
@@ -201,7 +210,7 @@ def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
                 taken.append((start, end))
                 # the ends of a range ("12/01/2004 - 01/01/2005") date an archive, not a page
                 if not (_RANGE_AFTER_RE.match(text, end) or _RANGE_BEFORE_RE.search(
-                        text, max(0, start - 4), start)):
+                        text, max(0, start - 8), start)):
                     found.append((start, _format(match, day)))
     yield from sorted(found)
 
@@ -381,19 +390,19 @@ class DateFinder:
         seen_after = 0
         for text in self._text_nodes():
             if (not after_headline and headline_key[0] in text
-                    and headline_key in _headline_key(text)):
+                    and headline_key in "".join(text.split())):
                 after_headline = True
                 early, first = first, None
             if not _DIGIT_RE.search(text):
                 if text.strip():
-                    previous = text
+                    previous = (previous + " " + text)[-_CONTEXT:]
                 continue
             if labelled_only and not _PUBLISHED_LABEL_RE.search(previous[-20:] + " " + text):
                 # no label, no labelled date: a date-looking line only counts towards the window
                 seen_after += after_headline
                 if seen_after >= _LABEL_WINDOW:
                     break
-                previous = text
+                previous = (previous + " " + text)[-_CONTEXT:]
                 continue
             for pos, value in iter_dates(text, self.now):
                 before = (previous[-20:] + " " + text[:pos])[-30:]
@@ -410,7 +419,7 @@ class DateFinder:
                 break
             if published and updated and after_headline and first:
                 break
-            previous = text
+            previous = (previous + " " + text)[-_CONTEXT:]
         return published, updated, first or early
 
     def _local_instant(self, found: _Found) -> _Found | None:
@@ -426,6 +435,32 @@ class DateFinder:
                 return other
         return None
 
+    def _asset_date(self) -> _Found | None:
+        """Last resort: a full date in the path of the page's share image (uploads are filed by
+        day) or in its description ("News of 14 January 2020")."""
+        for key, content in self.meta:
+            if key in _IMAGE_KEYS:
+                found = url_date(content.split("://", 1)[-1], self.now)
+                if found:
+                    return found, content
+        for key, content in self.meta:
+            if key in _DESCRIPTION_KEYS:
+                for _, value in iter_dates(content[:300], self.now):
+                    return value, content
+        return None
+
+    def _shown_update(self, updated_day: str, from_jsonld: bool) -> _Found | None:
+        """The date the page shows under its headline when it is the machine-readable update
+        date: a republished page dates itself by the update, and so do its readers."""
+        shown = self._classed()
+        if shown and shown[0][:10] == updated_day:
+            return shown
+        if not from_jsonld:
+            # the first date of the text is a weaker witness than a <meta>/<time> date
+            return None
+        first = self._visible()[2]
+        return first if first and first[0][:10] == updated_day else None
+
     def find(self) -> PageDates:
         from_jsonld = self._jsonld("datePublished")
         published = from_jsonld or self._meta(_PUBLISHED_KEYS) or self._markup()
@@ -437,6 +472,9 @@ class DateFinder:
             weak = self._meta(_WEAK_PUBLISHED_KEYS)
             if weak and len(weak[0]) > 10 and weak[0][:10] != published[0][:10]:
                 published = weak
+            meta, markup = self._meta(_PUBLISHED_KEYS), self._markup()
+            if meta and markup and meta[0][:10] == markup[0][:10] != published[0][:10]:
+                published = meta  # outvoted by the <meta> and the <time> of the page
         # the visible text is scanned only when the page has no JSON-LD date: a labelled
         # publication date shown to readers beats a <meta>/<time> date that disagrees
         if from_jsonld:
@@ -446,14 +484,21 @@ class DateFinder:
             published, visible = labelled or published, (None, None, None)
         else:
             visible = self._visible()
+        machine_updated = self._jsonld("dateModified") or self._meta(_UPDATED_KEYS)
+        if published and machine_updated and machine_updated[0][:10] != published[0][:10]:
+            published = self._shown_update(machine_updated[0][:10], bool(from_jsonld)) or published
+        from_url = url_date(self.url, self.now)
+        if not (published or visible[0] or from_url):
+            # a page that states no publication date but "Stand: 12.11.2021" / "Updated: ..."
+            # vouches for that date only: it beats a stray date line or a generic meta
+            published = visible[1]
         published = (published or self._classed() or visible[0] or self._scripts()
                      or self._meta(_WEAK_PUBLISHED_KEYS))
-        from_url = url_date(self.url, self.now)
         if from_url and (published is None or published[0][:10] != from_url):
             # a date in the URL path is set once, when the article is filed: it wins the day
             published = (from_url, published[1] if published else from_url)
-        published = published or visible[2]
-        updated = self._jsonld("dateModified") or self._meta(_UPDATED_KEYS) or visible[1]
+        published = published or visible[2] or self._asset_date()
+        updated = machine_updated or visible[1]
         return PageDates(
             published=published[0] if published else None,
             updated=updated[0] if updated else None,

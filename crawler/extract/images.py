@@ -6,8 +6,13 @@ body stage chose, or within its ``<article>``/``<main>`` (where the lead image s
 
 A caption is, in this order: the ``<figcaption>`` or caption-classed element nearest the image
 (``wp-caption-text``, ``image-caption``, a figure's legend), or the short centred/"图："-style
-paragraph that follows an image standing alone in its paragraph. The credit comes from a
-credit-classed element inside the caption, or from a trailing "Foto: X", "(AP)", "| X" part.
+paragraph that follows an image standing alone in its paragraph (or the description part of a
+slide's info box, or the plain text line in an unnamed box holding only the image and it). The
+credit comes from a credit-classed element inside the caption, or from a trailing "Foto: X",
+"(AP)", "| X", "AP Photo/X", "[사진 = X]", "（代表撮影）" part.
+
+Images are ``<img>`` and AMP's ``<amp-img>``; the source is the first of src, a lazy loader's
+data-* attribute, srcset, or the srcset of the ``<picture>``'s ``<source>``.
 """
 
 from __future__ import annotations
@@ -78,6 +83,11 @@ _text_size = etree.XPath("string-length(normalize-space(.))")
 _FREE_LEVELS = frozenset({"source", "picture", "a", "span"})
 _IMAGE_BOX_RE = re.compile(r"image|photo|picture|img|media|foto|bild|figure|pic", re.I)
 _MAX_FOLLOWING = 200
+#: A caption in a box without a caption class says a little more than a label ("Spotify").
+_MIN_BARE_WORDS = 4
+_WORD_RE = re.compile(r"\w+")
+_CJK_LANGS = ("zh", "ja", "ko")
+_NOT_IN_CAPTION = ("a", "p", "h1", "h2", "h3", "h4", "ul", "img", "amp-img")
 _CAPTION_DEPTH = 4
 _SCOPE_TAGS = frozenset({"article", "main"})
 _FOLLOWING_TAGS = frozenset({"p", "div", "span", "center", "font", "em", "small"})
@@ -225,9 +235,32 @@ def _following_caption(img: etree._Element) -> etree._Element | None:
     if ((_CAPTION_CLASS_RE.search(cls) and not _PARAGRAPH_CLASS_RE.search(cls))
             or "text-align:center" in style
             or after.get("align") == "center" or after.tag == "center"
-            or _CAPTION_START_RE.match(text)):
+            or _CAPTION_START_RE.match(text) or _is_bare_image_box(holder)):
         return after
     return None
+
+
+def _is_bare_image_box(holder: etree._Element) -> bool:
+    """A box of unnamed classes holding the image, then a line or two of plain text (caption,
+    credit) and nothing else: a figure in all but name. Links, paragraphs and headings make it
+    a teaser or a text block instead."""
+    box = holder.getparent()
+    if box is None or (box.text or "").strip():
+        return False
+    kids = [kid for kid in box if isinstance(kid.tag, str)]
+    if kids[0] is not holder or not 2 <= len(kids) <= 3:
+        return False
+    if any(a.tag in ("li", "nav", "header", "footer") for a in box.iterancestors()):
+        return False
+    text = _text(kids[1])
+    if len(_WORD_RE.findall(text)) < _MIN_BARE_WORDS and script_lang(text) not in _CJK_LANGS:
+        return False
+    for kid in kids[1:]:
+        if (kid.tag not in ("div", "span") or (kid.tail or "").strip()
+                or next(kid.iter(*_NOT_IN_CAPTION), None) is not None
+                or not 0 < _text_size(kid) <= _MAX_FOLLOWING):
+            return False
+    return True
 
 
 def _described_part(box: etree._Element) -> etree._Element | None:

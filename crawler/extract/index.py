@@ -40,12 +40,18 @@ _CHROME_PREFIXES = tuple(
         "signup", "promo", "sponsor", "advert", "adslot", "banner", "cookie", "consent", "gdpr",
         "popup", "modal", "overlay", "toolbar", "skip", "byline", "taglist", "tags", "keywords",
         "trending", "outbrain", "taboola", "login", "copyright", "disclaimer", "rating", "vote",
-        "rss", "feed", "follow", "relate", "rightcol", "leftcol", "mostread"
+        "rss", "feed", "follow", "relate", "rightcol", "leftcol", "mostread",
+        # calls to action, affiliate and advertising disclosures, post meta lines
+        "cta", "disclosure", "affiliate", "postmeta", "licen",
+        # a scrolling news marquee and a paper's list of references
+        "marquee", "references", "bibliograph"
     ]
 )
 #: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
 _CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
-_CHROME_PHRASES = ("side-bar", "sign-up", "tool-bar", "-ad-", "ad-slot", "author-bio", "tag-list",
+_CHROME_PHRASES = ("author-box", "authorbox", "author-desc", "about-author", "author-card",
+                   "post-author", "entry-author", "saboxplugin", "side-bar", "sign-up", "tool-bar",
+                   "-ad-", "ad-slot", "author-bio", "tag-list",
                    "more-stories", "most-popular", "most-read", "sr-only", "visually-hidden",
                    "column-right", "right-col")
 #: Token prefixes that outweigh a chrome match: "content-share" is the article wrapper.
@@ -75,11 +81,16 @@ def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
 _START = r"(?<![a-z0-9])"
 _CHROME_RE = re.compile(
     f"{_START}(?:{_alternation(_CHROME_PREFIXES)})"
-    # "widget" starts a token of its own ("widget_recent"); inside one it names a page builder's
-    # layout box ("elementor-widget-wrap") that holds the article as much as anything else
-    r"|(?<![\w-])widget"
+    # a page builder's layout boxes ("x-widget-wrap", "x-widget-container", "x-widget-text-editor")
+    # hold the article as much as anything else; other widgets are chrome
+    f"|{_START}widget(?!-(?:wrap|container|text|theme))"
     f"|{_START}(?:{_alternation(_CHROME_TOKENS)})(?![a-z0-9])"
     f"|{_alternation(_CHROME_PHRASES)}"
+)
+#: Chrome words that a content word beside them does not redeem: a "related_post" block or a
+#: "recommended-articles" row lists other stories, an "author-box" presents the writer.
+_STRONG_CHROME_RE = re.compile(
+    f"{_START}(?:relate|recommend|outbrain|taboola)|author-(?:bio|box|desc)|about-author|sabox"
 )
 _CONTENT_RE = re.compile(f"{_START}(?:{_alternation(_CONTENT_PREFIXES)})")
 _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
@@ -103,7 +114,7 @@ def classify(attrs: str) -> int:
     kind = 0
     if _CHROME_RE.search(lowered):
         kind |= CHROME
-    if _CONTENT_RE.search(lowered):
+    if _CONTENT_RE.search(lowered) and not _STRONG_CHROME_RE.search(lowered):
         kind |= CONTENT
     if _TITLE_RE.search(lowered):
         kind |= TITLE
@@ -116,6 +127,12 @@ def classify(attrs: str) -> int:
     if _LEAD_RE.search(lowered):
         kind |= LEAD
     return kind
+
+
+@lru_cache(maxsize=65536)
+def strong_chrome(attrs: str) -> bool:
+    """Whether a class/id string names a block of other stories ("related", "recommended")."""
+    return _STRONG_CHROME_RE.search(attrs.lower()) is not None
 
 
 def attrs_of(el: etree._Element) -> str:
