@@ -485,11 +485,13 @@ def test_a_row_of_same_class_teasers_is_no_lead():
 def test_lines_of_page_furniture_are_dropped():
     page = (
         f"<div class='story'>{_STORY}<p>Weitere Informationen:</p><p>Das könnte dich auch "
-        "interessieren</p><p>23.10.2018</p><p>Related Coverage</p><p>- Anzeige -</p></div>"
+        "interessieren</p><p>23.10.2018</p><p>Related Coverage</p><p>- Anzeige -</p>"
+        "<p>À lire aussi » Un autre article</p><p>Abbildung 4: Eine Karte</p>"
+        "<p>Kommentar verfassen</p></div>"
     )
     body = _body_of(page)
     for line in ("Weitere Informationen", "interessieren", "23.10.2018", "Related Coverage",
-                 "Anzeige"):
+                 "Anzeige", "lire aussi", "Abbildung", "Kommentar"):
         assert line not in body
 
 
@@ -650,3 +652,23 @@ def test_tickers_references_and_author_boxes_are_chrome():
     assert classify("c-article-references") & CHROME
     kind = classify("author-description entry-content")
     assert kind & CHROME and not kind & CONTENT
+
+
+def test_a_spelled_out_address_link_is_text_not_a_teaser():
+    page = (f"<div class='story'>{_STORY}<p><a href='mailto:a@b.org'>press@example.org</a></p>"
+            "<p><a href='/x'>Another story</a></p></div>")
+    body = _body_of(page)
+    assert "press@example.org" in body and "Another story" not in body
+
+
+def test_the_innermost_lead_leaves_the_intro_box_picture_caption_out():
+    page = (
+        "<article><h1>Council passes budget</h1><div class='intro'>"
+        "<div class='img-box'><img src='/a.jpg'><p>Picture text: the mayor at the council "
+        "meeting on Monday evening, with the budget papers.</p></div>"
+        "<p class='lead'>The city council passed next year's budget on Monday after a long "
+        "debate about schools, roads and the new library.</p></div>"
+        f"<div class='story'>{_STORY}</div></article>"
+    )
+    body = _body_of(page)
+    assert body.startswith("The city council passed") and "Picture text" not in body

@@ -17,7 +17,14 @@ from functools import lru_cache
 
 from lxml import etree
 
-from crawler.extract.index import CHROME, LEAD, attrs_of, classify, drop, strong_chrome
+from crawler.extract.index import (
+    CHROME,
+    attrs_of,
+    classify,
+    drop,
+    lead_like,
+    strong_chrome,
+)
 
 _COMMENTS_RE = re.compile(r"comment|disqus|respond|repl", re.I)
 #: A chrome-classed element holding more than this share of the page text is a page wrapper.
@@ -59,7 +66,7 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"related (?:coverage|posts|content|topics)|you (?:may|might) also like|news|"
     r"(?:(?:das )?thema )?könnte (?:dich|sie) (?:auch )?interessieren|das könnte (?:dich|sie) "
     r"(?:auch )?interessieren|zum weiterlesen|weiterlesen|schon gelesen|verwandte themen\w*|"
-    r"(?:à )?lire aussi|(?:le|te) puede interesar|notas relacionadas|"
+    r"notas relacionadas|"
     r"kontakt|contact(?: us)?|weitere informationen|weitere infos|zusatzinformationen|"
     r"quellenangaben|inhaltsverzeichnis|table of contents|"
     r"über (?:den|die) autor(?:in)?|about the author|externer inhalt|(?:noch )?keine bewertungen|"
@@ -75,11 +82,12 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"|(?:read more|see also|related|lesen sie (?:auch|mehr)|mehr zum thema|auch lesen|"
     r"czytaj (?:też|także)|leia (?:também|mais)|lee también|voir aussi|photo|foto|image|bild|"
     r"credit|release date|veröffentlichung|verfasst von|category|kategorie|themen)s?\s*[:：]"
-    # a line that is only a date, a photo credit or a subscription prompt
+    # a line that is only a date; a line opening with a link prompt, a figure or photo credit,
+    # a source line, an advertising label or a subscription prompt
     r"|\d{1,2}\.\s?(?:\d{1,2}\.|[^\W\d]+)\s?\d{4}\W*$|\d{4}-\d{2}-\d{2}\W*$"
     r"|(?:à )?lire aussi\b|(?:le|te) puede interesar\b|puedes ver\s*:|impressum\b"
     r"|(?:werbung|anzeige|advertisement)\s*[.:]\s|abbildung(?:\s*\d+)?\s*:|quelle\s*:"
-    r"|submit (?:your |a )?letter to the editor|der beitrag wurde am |"
+    r"|submit (?:your |a )?letter to the editor|der beitrag wurde am |never miss\b|"
     r"klicken sie auf den \w+ button"
     r"|photograph by |(?:zuletzt )?aktualisiert am |subscribe now\b"
     r"|hier geht(?:'s| es) zu)",
@@ -87,8 +95,9 @@ _BOILERPLATE_LINE_RE = re.compile(
 )
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
 _LINK_LINE = 100
+_ADDRESS_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$|\S@\S+\.\w")
 #: A lead paragraph joins the body when it shares an ancestor this close above the content.
-_LEAD_LEVELS = 4
+_LEAD_LEVELS = 6
 _LEAD_MIN = 100
 #: A lead-classed picture, its credit or a byline ("lead-asset", "teaser-image").
 _NOT_LEAD_RE = re.compile(r"image|img|asset|media|photo|picture|video|meta|author", re.I)
@@ -113,7 +122,7 @@ _BLOCK_TAGS = frozenset(
 )
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "form", "article",
                              "center", "tbody", "header", "details"})
-_SKIP_IN_BODY = frozenset({"figure", "figcaption", "caption", "img", "picture"})
+_SKIP_IN_BODY = frozenset({"figure", "figcaption", "h1", "caption", "img", "picture"})
 _TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 3,
                "blockquote": 3, "ul": -3, "ol": -3, "li": -3, "dl": -3, "form": -3,
                "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
@@ -127,15 +136,14 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
         if el.getparent() is None:
             continue
         size = _text_size(el)
-        attrs = attrs_of(el)
-        if strong_chrome(attrs):
-            # a list of other stories with their teasers is long, yet never the page wrapper
-            if size > _STRONG_WRAPPER_SHARE * total:
+        if size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE:
+            attrs = attrs_of(el)
+            if strong_chrome(attrs):
+                # a list of other stories with their teasers is long, yet never the page wrapper
+                if size > _STRONG_WRAPPER_SHARE * total:
+                    continue
+            elif not _COMMENTS_RE.search(attrs) and _link_density(el) < _WRAPPER_LINKS:
                 continue
-        elif (size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE) and not _COMMENTS_RE.search(
-            attrs
-        ) and _link_density(el) < _WRAPPER_LINKS:
-            continue
         drop(el)
 
 
@@ -303,7 +311,10 @@ def _is_link_line(el: etree._Element) -> bool:
     if el.find(".//a") is None:
         return False
     total = _visible_size(el)
-    return 0 < total < _LINK_LINE and sum(_visible_size(a) for a in el.iter("a")) >= total * 0.9
+    if not (0 < total < _LINK_LINE and sum(_visible_size(a) for a in el.iter("a")) >= total * 0.9):
+        return False
+    # a spelled-out address ("www.example.org", "press@example.org") is text the reader needs
+    return not _ADDRESS_RE.search("".join(el.itertext()))
 
 
 class _Collector:
@@ -361,8 +372,8 @@ def collect(elements: list[etree._Element], headline: str | None = None,
         el.tail = tail
         collector.flush()
     paragraphs = collector.paragraphs
-    if headline and paragraphs:
-        paragraphs = [p for p in paragraphs if p != headline.strip()]
+    if headline and paragraphs and paragraphs[0] == headline.strip():
+        paragraphs = paragraphs[1:]
     if not paragraphs and elements and not keep_link_lists:
         # the content itself is a list of links (a link roll, a table of contents)
         return collect(elements, headline, keep_link_lists=True, skip=skip)
@@ -391,8 +402,10 @@ def _is_lead(el: etree._Element) -> bool:
     if el.tag in _NOT_LEAD_TAGS:
         return False
     cls, ident = el.get("class"), el.get("id")
+    if not ((cls and lead_like(cls)) or (ident and lead_like(ident))):
+        return False
     kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
-    return bool(kind & LEAD) and not kind & CHROME and not _NOT_LEAD_RE.search(attrs_of(el))
+    return not kind & CHROME and not _NOT_LEAD_RE.search(attrs_of(el))
 
 
 def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etree._Element]:
@@ -417,11 +430,12 @@ def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etr
             break
         if (el.get("class") is None and el.get("id") is None) or not _is_lead(el):
             continue
-        if el in skip or any(a in found for a in el.iterancestors()):
-            continue
-        if _precedes(el, first, levels) is None:
+        if el in skip or _precedes(el, first, levels) is None:
             continue
         if _visible_size(el) >= _LEAD_MIN and _link_density(el) < 0.5:
+            # the innermost lead: an "intro" box may also hold the picture and its caption
+            outer = set(el.iterancestors())
+            found = [f for f in found if f not in outer]
             found.append(el)
     # one class on several blocks is a row of teasers of other articles, not a lead
     classes = [el.get("class") for el in found]

@@ -44,14 +44,15 @@ _CHROME_PREFIXES = tuple(
         # calls to action, affiliate and advertising disclosures, post meta lines
         "cta", "disclosure", "affiliate", "postmeta", "licen",
         # a scrolling news marquee and a paper's list of references
-        "marquee", "references", "bibliograph"
+        "marquee", "references", "bibliograph",
+        # author boxes
+        "author-box", "authorbox", "author-desc", "about-author", "author-card", "post-author",
+        "entry-author", "saboxplugin"
     ]
 )
 #: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
 _CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
-_CHROME_PHRASES = ("author-box", "authorbox", "author-desc", "about-author", "author-card",
-                   "post-author", "entry-author", "saboxplugin", "side-bar", "sign-up", "tool-bar",
-                   "-ad-", "ad-slot", "author-bio", "tag-list",
+_CHROME_PHRASES = ("side-bar", "sign-up", "tool-bar", "-ad-", "ad-slot", "author-bio", "tag-list",
                    "more-stories", "most-popular", "most-read", "sr-only", "visually-hidden",
                    "column-right", "right-col")
 #: Token prefixes that outweigh a chrome match: "content-share" is the article wrapper.
@@ -99,7 +100,7 @@ _DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
 _LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
 
-CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT, LEAD = 1, 2, 4, 8, 16, 32, 64
+CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
 
 
 @lru_cache(maxsize=65536)
@@ -124,9 +125,14 @@ def classify(attrs: str) -> int:
         kind |= CAPTION
     if _DATE_RE.search(lowered) and not _NOT_DATE_RE.search(lowered):
         kind |= DATE
-    if _LEAD_RE.search(lowered):
-        kind |= LEAD
     return kind
+
+
+@lru_cache(maxsize=65536)
+def lead_like(attrs: str) -> bool:
+    """Whether a class/id string names a lead paragraph ("article-lead", "entry-excerpt");
+    asked only by the body stage, for the few elements before the content."""
+    return _LEAD_RE.search(attrs.lower()) is not None
 
 
 @lru_cache(maxsize=65536)
