@@ -182,6 +182,10 @@ def index_page(body: etree._Element) -> PageIndex:
     and date-classed elements, in document order."""
     for noscript in list(body.iter("noscript")):
         _keep_images(noscript)
+    # A lightbox <button> around a figure: the figure (image and caption) is the article's.
+    for button in list(body.iter("button")):
+        if button.find(".//img") is not None:
+            button.tag = "div"
     # libxml2 removes these in one call (keeping their tails): the walk below never sees them
     etree.strip_elements(body, *NEVER_TEXT, with_tail=False)
     index = PageIndex()
@@ -209,7 +213,8 @@ def index_page(body: etree._Element) -> PageIndex:
         kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
         if not kind:
             continue
-        if kind & CHROME and not kind & CONTENT and tag not in _NEVER_CHROME:
+        # An <img> is never text: "img-share" (a sharable picture) is no share bar.
+        if kind & CHROME and not kind & CONTENT and tag not in _NEVER_CHROME and tag != "img":
             index.chrome.append(el)
         if kind & TITLE and tag not in _HEADING_TAGS:
             index.headings.append(el)
