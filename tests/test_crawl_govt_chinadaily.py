@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_MIRROR, scrapy_crawl
+from tests import mirror_cases
+from tests.conftest import DEMO_MIRROR
 from tests.mirror_cases import rows
 
 HOST = "govt.chinadaily.com.cn"
@@ -31,18 +32,9 @@ def mirrored_articles() -> set[str]:
     }
 
 
-def crawl(db: Path, mirror: str, *extra: str):
-    result = scrapy_crawl(
-        "govt_chinadaily",
-        "-s", f"MIRROR_URL={mirror}",
-        "-s", f"GOVNEWS_DB={db}",
-        "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "DOWNLOAD_DELAY=0",
-        "-a", f"start_url=https://{HOST}/news/",
-        *extra,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+def crawl(db: Path, mirror: str, *extra: str) -> str:
+    start = f"start_url=https://{HOST}/news/"
+    return mirror_cases.crawl("govt_chinadaily", db, mirror, "-a", start, *extra)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from crawler.lock import AlreadyRunning, crawl_lock
 from crawler.run import crawl_settings, project_settings, spider_names
 from crawler.verdict import ExitCode, Thresholds, exit_code, judge
 from tests.conftest import DEMO_MIRROR, REPO
+from tests.mirror_cases import rows
 
 HOST = "govt.chinadaily.com.cn"
 LIST_URL = f"https://{HOST}/news/"
@@ -68,11 +69,7 @@ def article_files(mirror: Path) -> list[Path]:
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return [tuple(row) for row in rows(db, sql)]
 
 
 def reason_line(result: subprocess.CompletedProcess[str]) -> str:

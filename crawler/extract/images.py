@@ -21,9 +21,8 @@ import re
 
 from lxml import etree
 
-from crawler.extract.metadata import absolute_url
 from crawler.items import Image
-from crawler.normalize import clean_alt, script_lang, split_credit
+from crawler.normalize import absolute_url, clean_alt, script_lang, split_credit
 
 _SPACE_RE = re.compile(r"\s+")
 _CAPTION_CLASS_RE = re.compile(r"caption|legend|desc|note|text|info|pic|img|photo", re.I)
