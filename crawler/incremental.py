@@ -44,7 +44,8 @@ class IncrementalMiddleware:
 
     Settings: ``GOVNEWS_INCREMENTAL`` (on by default), ``GOVNEWS_REFRESH_DAYS``, ``GOVNEWS_DB``.
     Stats: ``govnews/requests/article`` (article links the spider yielded),
-    ``govnews/skipped/known``, ``govnews/revalidated`` (conditional requests sent),
+    ``govnews/skipped/known`` (distinct links to stored articles: a story listed on two section
+    pages counts once), ``govnews/revalidated`` (conditional requests sent),
     ``govnews/not_modified`` (304s; also counted in ``govnews/stored/unchanged``).
     """
 
@@ -54,6 +55,7 @@ class IncrementalMiddleware:
         self.refresh_days = refresh_days
         self.db: sqlite_utils.Database | None = None
         self.known: set[str] = set()
+        self.skipped: set[str] = set()
         #: URL -> (ETag, Last-Modified) of the stored articles to revalidate.
         self.targets: dict[str, tuple[str | None, str | None]] = {}
 
@@ -110,7 +112,9 @@ class IncrementalMiddleware:
         if request.url not in self.known:
             return request
         if request.url not in self.targets:
-            stats.inc_value("govnews/skipped/known")
+            if request.url not in self.skipped:
+                self.skipped.add(request.url)
+                stats.inc_value("govnews/skipped/known")
             return None
         stats.inc_value("govnews/revalidated")
         etag, last_modified = self.targets[request.url]
