@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -75,6 +75,8 @@ _COMPACT_RE = re.compile(
 _TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE, _MDY_RE)
 
 _DIGIT_RE = re.compile(r"\d")
+#: Every text pattern holds a four-digit year: text without one is skipped before they run.
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _RANGE_AFTER_RE = re.compile(r"\s*(?:[-–—~至到]|bis\b|to\b)\s*\d")
 #: "12.10. - 15.10.2023", "vom 24. April bis 2. Oktober 2017": the end of a range.
 _RANGE_BEFORE_RE = re.compile(r"(?:\d\.?\s*[-–—~至到]|\S\s+(?:bis|to|au|al))\s*$")
@@ -195,7 +197,7 @@ def _format(match: re.Match[str], day: date) -> str:
 
 def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
     """Every plausible date in ``text`` as (position, ISO string), in text order."""
-    if not _DIGIT_RE.search(text):
+    if not _YEAR_RE.search(text):
         return
     now = now or _today()
     found: list[tuple[int, str]] = []
@@ -292,12 +294,24 @@ class PageDates:
 _Found = tuple[str, str]  # (ISO value, raw text)
 
 
+def _memoized(method: Callable) -> Callable:
+    """A DateFinder method computed once per arguments: the page does not change while its
+    dates are found, and the cross-checks ask for the same candidates several times."""
+    def wrapper(self: DateFinder, *args: object, **kwargs: object) -> object:
+        key = (method, args, tuple(kwargs.items()))
+        if key not in self.memo:
+            self.memo[key] = method(self, *args, **kwargs)
+        return self.memo[key]
+    return wrapper
+
+
 class DateFinder:
     """The publication and update dates of one page, from its candidates in order of trust."""
 
     def __init__(self, root: etree._Element, url: str, jsonld: list[dict],
                  scripts: list[str] | None = None, headline: str | None = None,
                  dated: list[etree._Element] | None = None, now: date | None = None) -> None:
+        self.memo: dict[tuple, object] = {}
         self.dated = dated or []
         self.now = now or _today()
         self.headline = headline
@@ -317,6 +331,7 @@ class DateFinder:
         parsed = parse_date_text(value, self.now)
         return (parsed, value.strip()) if parsed else None
 
+    @_memoized
     def _jsonld(self, key: str) -> _Found | None:
         # an article-like object names the page's own date; others (a HowTo, a Product) may do
         ranked = sorted(self.jsonld, key=lambda o: not _ARTICLE_TYPES_RE.search(_jsonld_type(o)))
@@ -326,6 +341,7 @@ class DateFinder:
                 return found
         return None
 
+    @_memoized
     def _scripts(self) -> _Found | None:
         """A publication date in a script's JSON state (pages rendered by JavaScript)."""
         for text in self.scripts:
@@ -335,6 +351,7 @@ class DateFinder:
                     return found
         return None
 
+    @_memoized
     def _meta(self, keys: frozenset[str]) -> _Found | None:
         for key, content in self.meta:
             if key in keys:
@@ -343,6 +360,7 @@ class DateFinder:
                     return found
         return None
 
+    @_memoized
     def _markup(self) -> _Found | None:
         for el in _DATE_PUBLISHED_PROP(self.root):
             found = self._parse(el.get("content") or el.get("datetime") or _text(el))
@@ -358,6 +376,7 @@ class DateFinder:
                 return found
         return None
 
+    @_memoized
     def _classed(self) -> _Found | None:
         """The first short element whose class or id says it holds the date."""
         for el in self.dated:
@@ -376,6 +395,7 @@ class DateFinder:
             if el.tail:
                 yield el.tail
 
+    @_memoized
     def _visible(self, labelled_only: bool = False
                  ) -> tuple[_Found | None, _Found | None, _Found | None]:
         """(labelled published, labelled updated, first date) in the visible text; the first date
