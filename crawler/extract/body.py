@@ -52,7 +52,9 @@ _NEGATIVE_RE = re.compile(
     r"header|login|list|recommend|hot|rank|link",
     re.I,
 )
-_PUNCT_RE = re.compile(r"[,，、;；。.!?！？]")
+#: Counted with ``str.count`` per character: several times faster than a regex ``findall``.
+_PUNCTUATION = ",，、;；。.!?！？"
+_ASCII_PUNCTUATION = ",.;!?"
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 #: Text sizes computed inside libxml2: several times faster than joining ``itertext()``.
 _text_size = etree.XPath("string-length(.)")
@@ -164,7 +166,13 @@ def _class_weight(el: etree._Element) -> int:
 
 def _text_len(text: str) -> int:
     # a CJK character carries about as much as a short word: count it double
+    if text.isascii():
+        return len(text)
     return len(text) + len(_CJK_RE.findall(text))
+
+
+def _punctuation(text: str) -> int:
+    return sum(map(text.count, _ASCII_PUNCTUATION if text.isascii() else _PUNCTUATION))
 
 
 def _has_own_text(el: etree._Element) -> bool:
@@ -218,7 +226,7 @@ def _score(body: etree._Element) -> _Scores:
         length = _text_len(text)
         if length < 25:
             continue
-        points = 1 + len(_PUNCT_RE.findall(text)) + min(length / 100, 3)
+        points = 1 + _punctuation(text) + min(length / 100, 3)
         level_el = el if own else el.getparent()
         for level in range(3):
             if level_el is None or level_el.tag == "html":
