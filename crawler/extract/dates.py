@@ -140,7 +140,9 @@ _LABEL_WINDOW = 10
 #: Characters of the preceding text nodes kept as the context a date label is looked for in.
 _CONTEXT = 40
 #: Substrings of the keys below: a cheap test before the regex runs over a script.
-_DATE_PUBLISHED_PROP = etree.XPath("//*[@itemprop='datePublished']")
+#: Selecting the attribute, then its element, runs about twice as fast in libxml2 as an element
+#: step with an attribute predicate.
+_DATE_PUBLISHED_PROP = etree.XPath("//@itemprop[. = 'datePublished']/..")
 _SCRIPT_HINTS = ("ublish", "reated", "ubDate")
 _SCRIPT_DATE_RE = re.compile(
     r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publishedDate|'
@@ -414,15 +416,15 @@ class DateFinder:
                 after_headline = True
                 early, first = first, None
             if not _DIGIT_RE.search(text):
-                if text.strip():
-                    previous = (previous + " " + text)[-_CONTEXT:]
+                if not text.isspace():
+                    previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
                 continue
             if labelled_only and not _PUBLISHED_LABEL_RE.search(previous[-20:] + " " + text):
                 # no label, no labelled date: a date-looking line only counts towards the window
                 seen_after += after_headline
                 if seen_after >= _LABEL_WINDOW:
                     break
-                previous = (previous + " " + text)[-_CONTEXT:]
+                previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
                 continue
             for pos, value in iter_dates(text, self.now):
                 before = (previous[-20:] + " " + text[:pos])[-30:]
@@ -439,7 +441,7 @@ class DateFinder:
                 break
             if published and updated and after_headline and first:
                 break
-            previous = (previous + " " + text)[-_CONTEXT:]
+            previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
         return published, updated, first or early
 
     def _local_instant(self, found: _Found) -> _Found | None:
