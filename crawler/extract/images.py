@@ -124,7 +124,7 @@ def _has_image(el: etree._Element) -> bool:
 
 def _in_amp_img(img: etree._Element) -> bool:
     """The <img> fallback inside an AMP page's <amp-img>: the amp-img stands for it."""
-    return img.tag == "img" and any(a.tag == "amp-img" for a in img.iterancestors())
+    return img.tag == "img" and next(img.iterancestors("amp-img"), None) is not None
 
 
 def _src(img: etree._Element, base: str) -> str | None:
