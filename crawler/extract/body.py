@@ -335,6 +335,8 @@ class _Collector:
         self.skip = skip
 
     def flush(self) -> None:
+        if not self.buffer:
+            return
         text = _SPACE_RE.sub(" ", "".join(self.buffer)).strip()
         self.buffer.clear()
         if text:

@@ -72,7 +72,11 @@ _NAMED_MDY_RE = re.compile(
 _COMPACT_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
 )
-_TEXT_PATTERNS = (_ISO_RE, _CJK_RE, _NAMED_MDY_RE, _NAMED_DMY_RE, _DMY_RE, _MDY_RE)
+#: Each pattern with the characters one of which it cannot match without (None: no such test).
+_TEXT_PATTERNS = (
+    (_ISO_RE, "-/."), (_CJK_RE, "年"), (_NAMED_MDY_RE, None), (_NAMED_DMY_RE, None),
+    (_DMY_RE, "./"), (_MDY_RE, "/"),
+)
 
 _DIGIT_RE = re.compile(r"\d")
 #: Every text pattern holds a four-digit year: text without one is skipped before they run.
@@ -204,7 +208,9 @@ def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
     now = now or _today()
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _TEXT_PATTERNS:
+    for pattern, needed in _TEXT_PATTERNS:
+        if needed and not any(char in text for char in needed):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
@@ -258,8 +264,8 @@ def _walk_jsonld(node: object) -> Iterator[dict]:
 
 def script_texts(root: etree._Element) -> list[str]:
     """Inline script texts, kept before pruning for the last-resort date search."""
-    return [s.text for s in root.iter("script")
-            if s.text and any(hint in s.text for hint in _SCRIPT_HINTS)]
+    texts = (s.text for s in root.iter("script"))  # each .text decodes the script anew
+    return [text for text in texts if text and any(hint in text for hint in _SCRIPT_HINTS)]
 
 
 def jsonld_objects(root: etree._Element) -> list[dict]:

@@ -91,11 +91,11 @@ def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     ld = next((clean(o["headline"]) for o in jsonld if isinstance(o.get("headline"), str)), "")
     refs = [n for n in (_norm(page_title), _norm(og), _norm(ld)) if n]
     shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
-    best = ""
+    best = best_key = ""
     for text in _headings(headings):
         key = _norm(text)
-        if len(key) >= shortest and len(key) > len(_norm(best)) and any(key in r for r in refs):
-            best = text
+        if len(key) >= shortest and len(key) > len(best_key) and any(key in r for r in refs):
+            best, best_key = text, key
     if best:
         return best
     for candidate in (ld, og):
