@@ -396,12 +396,17 @@ class DateFinder:
         return None
 
     def _text_nodes(self) -> Iterator[str]:
+        """Text and tail of each element (both before its children's), blank ones left out:
+        most are indentation, and they neither hold nor label a date."""
         body = self.root.find("body")
         for el in (body if body is not None else self.root).iter():
-            if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS and el.text:
-                yield el.text
-            if el.tail:
-                yield el.tail
+            if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS:
+                text = el.text
+                if text and not text.isspace():
+                    yield text
+            tail = el.tail
+            if tail and not tail.isspace():
+                yield tail
 
     @_memoized
     def _visible(self, labelled_only: bool = False
@@ -422,8 +427,7 @@ class DateFinder:
                 after_headline = True
                 early, first = first, None
             if not _DIGIT_RE.search(text):
-                if not text.isspace():
-                    previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
+                previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
                 continue
             if labelled_only and not _PUBLISHED_LABEL_RE.search(previous[-20:] + " " + text):
                 # no label, no labelled date: a date-looking line only counts towards the window
