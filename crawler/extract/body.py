@@ -176,10 +176,16 @@ def _punctuation(text: str) -> int:
 
 
 def _has_own_text(el: etree._Element) -> bool:
-    if el.text and not el.text.isspace():
+    text = el.text
+    if text and not text.isspace():
         return True
-    return any(child.tag in _INLINE_TAGS or (child.tail and not child.tail.isspace())
-               for child in el)
+    for child in el:
+        if child.tag in _INLINE_TAGS:
+            return True
+        tail = child.tail
+        if tail and not tail.isspace():
+            return True
+    return False
 
 
 def _own_text(el: etree._Element) -> str:
@@ -316,7 +322,7 @@ def _is_link_list(el: etree._Element) -> bool:
 
 def _is_link_line(el: etree._Element) -> bool:
     """A short paragraph that is nothing but a link: a teaser of another article."""
-    if el.find(".//a") is None:
+    if next(el.iter("a"), None) is None:
         return False
     total = _visible_size(el)
     if not (0 < total < _LINK_LINE and sum(_visible_size(a) for a in el.iter("a")) >= total * 0.9):
@@ -357,18 +363,21 @@ class _Collector:
             pass
         elif tag in _BLOCK_TAGS:
             self.flush()
-            if el.text:
-                self.buffer.append(el.text)
+            text = el.text  # each .text/.tail read builds a new str
+            if text:
+                self.buffer.append(text)
             for child in el:
                 self.walk(child)
             self.flush()
         else:
-            if el.text:
-                self.buffer.append(el.text)
+            text = el.text
+            if text:
+                self.buffer.append(text)
             for child in el:
                 self.walk(child)
-        if el.tail:
-            self.buffer.append(el.tail)
+        tail = el.tail
+        if tail:
+            self.buffer.append(tail)
 
 
 def collect(elements: list[etree._Element], headline: str | None = None,
