@@ -28,6 +28,9 @@ _SOURCE_LABEL_RE = re.compile(
 )
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
+#: Elements with rel="author", selected by attribute: faster in libxml2 than ElementPath's
+#: per-element predicate in Python.
+_REL_AUTHOR = etree.XPath("descendant::*/@rel[. = 'author']/..")
 
 
 def clean(text: str | None) -> str:
@@ -144,7 +147,7 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     value = meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     if value and not value.startswith("http"):
         return _BYLINE_PREFIX_RE.sub("", value)
-    for el in root.iterfind(".//*[@rel='author']"):
+    for el in _REL_AUTHOR(root):
         text = text_of(el)
         if text:
             return text
