@@ -2,13 +2,16 @@
 
     python -m benchmarks.quality [--datasets article-benchmark,cwced-zh]
                                  [--tools govnews,trafilatura,lxml] [--repeat 3] [--json]
+    python -m benchmarks.quality --profile [--datasets article-benchmark]
 
 Every dataset in ``../shared/corpus`` is read into memory first; then each tool runs over the same
 pages in this one process and is timed around its extraction call only, in CPU time of the process
 (on a shared machine other processes' bursts do not count). ``--repeat N`` runs every tool N times
 in turn and keeps each tool's best rate. The ``lxml`` row is a calibration, not a contender:
 ``lxml.html.fromstring`` alone on the same bytes, the floor any lxml extractor pays, so that speeds
-measured on different machines compare as a share of it. Scores follow the corpus READMEs (see
+measured on different machines compare as a share of it. ``--profile`` runs the generic extractor
+over the pages under cProfile (after one warm-up pass) and prints its top functions by own and by
+cumulative time instead of scoring anything. Scores follow the corpus READMEs (see
 ``benchmarks/scoring.py``). The anchors are imported lazily: they are a ``bench`` extra, never a
 dependency of the extractor.
 """
@@ -227,6 +230,28 @@ def format_table(name: str, result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def profile(datasets: list[str], top: int = 30) -> str:
+    """cProfile of ``crawler.parsers.generic.parse_article`` over the pages of ``datasets``."""
+    import cProfile
+    import io
+    import pstats
+
+    extract = _govnews()
+    pages = [page for name in datasets for page in load(name)]
+    for page in pages:  # warm-up: class-verdict and normaliser caches, lazy imports
+        extract(page)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for page in pages:
+        extract(page)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return f"{len(pages)} pages\n{out.getvalue()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", help="comma-separated subset of: " + ", ".join(DATASET_TOOLS))
@@ -234,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="timed runs per tool and dataset; the best rate is reported")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the generic extractor on the pages instead of scoring")
     args = parser.parse_args(argv)
     present = available()
     if not present:
@@ -243,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [d for d in datasets if d not in present]
     if unknown:
         parser.error(f"datasets not found: {', '.join(unknown)}")
+    if args.profile:
+        print(profile(datasets))
+        return 0
     tools = args.tools.split(",") if args.tools else list(TOOLS)
     warnings.filterwarnings("ignore")
     results = run(datasets, tools, args.repeat)
