@@ -108,6 +108,9 @@ _MAX_LEADS = 2
 _NOT_LEAD_TAGS = frozenset({"a", "img", "span", "figure", "figcaption", "section", "article",
                             "main", "body", "ul", "ol", "li", "table", "h1"})
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+#: What ``_SPACE_RE`` changes: text holding none of these is left as it is (the regex would
+#: replace each single space by itself, which costs more than the rest of the paragraph's work).
+_ODD_SPACES = ("  ", "\t", "\r", "\f", "\v", "\u00a0", "\u3000")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
 _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "dd"})
@@ -343,12 +346,14 @@ class _Collector:
     def flush(self) -> None:
         if not self.buffer:
             return
-        text = _SPACE_RE.sub(" ", "".join(self.buffer)).strip()
+        text = "".join(self.buffer)
+        if any(space in text for space in _ODD_SPACES):
+            text = _SPACE_RE.sub(" ", text)
+        text = text.strip()
         self.buffer.clear()
         if text:
-            self.paragraphs.extend(
-                t for t in _NEWLINES_RE.split(text) if t and not _BOILERPLATE_LINE_RE.match(t)
-            )
+            lines = _NEWLINES_RE.split(text) if "\n" in text else (text,)
+            self.paragraphs.extend(t for t in lines if t and not _BOILERPLATE_LINE_RE.match(t))
 
     def walk(self, el: etree._Element) -> None:
         tag = el.tag

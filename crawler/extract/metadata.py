@@ -8,7 +8,6 @@ from lxml import etree
 
 from crawler.normalize import absolute_url
 
-_SPACE_RE = re.compile(r"\s+")
 #: Separators sites put between the headline and their own name in ``<title>``.
 _TITLE_SPLIT_RE = re.compile(
     r"\s+[|\-–—·•:»/]+\s+|\s*[|｜_·•»]\s*|\s*[–—]{1,2}\s*|\s*--\s*"
@@ -27,6 +26,11 @@ _SOURCE_LABEL_RE = re.compile(
     r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I
 )
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
+#: Substrings the label patterns cannot match without, tested first (in the lower-cased text for
+#: the case-blind one; "ource" and "uelle" have no letter that IGNORECASE matches beyond its two
+#: ASCII cases): most pages have no such label, and the patterns scan slowly.
+_SOURCE_HINTS = ("来源", "來源", "稿源", "出处", "ource", "uelle")
+_AUTHOR_HINTS = ("作者", "记者", "責任編輯", "责任编辑", "编辑")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
 #: Elements with rel="author", selected by attribute: faster in libxml2 than ElementPath's
 #: per-element predicate in Python.
@@ -34,7 +38,8 @@ _REL_AUTHOR = etree.XPath("descendant::*/@rel[. = 'author']/..")
 
 
 def clean(text: str | None) -> str:
-    return _SPACE_RE.sub(" ", text or "").strip()
+    # split() breaks at exactly what the regex \s matches, several times faster than sub()
+    return " ".join((text or "").split())
 
 
 def text_of(el: etree._Element) -> str:
@@ -151,7 +156,7 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
         text = text_of(el)
         if text:
             return text
-    match = _AUTHOR_LABEL_RE.search(head_text)
+    match = _has_hint(head_text, _AUTHOR_HINTS) and _AUTHOR_LABEL_RE.search(head_text)
     if match:
         return match.group(1)
     for el in root.iter("span", "div", "p", "a", "address"):
@@ -162,8 +167,12 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     return None
 
 
+def _has_hint(text: str, hints: tuple[str, ...]) -> bool:
+    return any(hint in text for hint in hints)
+
+
 def source(meta: dict[str, str], head_text: str) -> str | None:
-    match = _SOURCE_LABEL_RE.search(head_text)
+    match = _has_hint(head_text.lower(), _SOURCE_HINTS) and _SOURCE_LABEL_RE.search(head_text)
     if match:
         return match.group(1)
     return meta.get("og:site_name") or meta.get("application-name") or None
