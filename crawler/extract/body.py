@@ -137,11 +137,21 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
     """Drop chrome elements, except a wrapper holding most of the page's text: a class such as
     "page-ad-margins" on the main column says nothing about the article inside it."""
     total = _text_size(body)
+    # The last element dropped for being small: chrome inside it (it comes next, the list being
+    # in document order) is smaller still, so it is dropped without measuring it.
+    small: etree._Element | None = None
     for el in chrome:
         if el.getparent() is None:
             continue
+        if small is not None:
+            if _is_inside(el, small):
+                drop(el)
+                continue
+            small = None
         size = _text_size(el)
-        if size > _WRAPPER_SHARE * total or size > _WRAPPER_SIZE:
+        if size <= _WRAPPER_SHARE * total and size <= _WRAPPER_SIZE:
+            small = el
+        else:
             attrs = attrs_of(el)
             if strong_chrome(attrs):
                 # a list of other stories with their teasers is long, yet never the page wrapper
@@ -150,6 +160,15 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
             elif not _COMMENTS_RE.search(attrs) and _link_density(el) < _WRAPPER_LINKS:
                 continue
         drop(el)
+
+
+def _is_inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
 
 
 @lru_cache(maxsize=65536)
