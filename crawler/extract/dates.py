@@ -105,6 +105,13 @@ _PUBLISHED_LABEL_RE = re.compile(
     r"\bcreated|\bdate\b|\bdatum|geschrieben|verfasst|\bwritten)",
     re.I,
 )
+#: Substrings one of which every publication label holds, looked for in the lower-cased text
+#: (with the two letters IGNORECASE also folds to ASCII, "ſ" and "ı", folded): most text nodes
+#: have none, and the case-blind pattern scans slowly.
+_PUBLISHED_HINTS = (
+    "时间", "時間", "日期", "发表于", "發表於", "发布于", "發佈於", "publ", "pubbl", "posted",
+    "ffentl", "erschienen", "created", "date", "datum", "geschrieben", "verfasst", "written",
+)
 _UPDATED_LABEL_RE = re.compile(
     r"(更新时间|更新時間|修改时间|\bupdated|\blast modified|\bmodified|aktualisiert|\bstand\b|"
     r"mis à jour|actualizado|aggiornato)",
@@ -166,6 +173,12 @@ def _valid(y: int, m: int, d: int, now: date) -> date | None:
     if value.year < _MIN_YEAR or value > now:
         return None
     return value
+
+
+def _has_published_label(text: str) -> bool:
+    lowered = text.lower().replace("ſ", "s").replace("ı", "i")
+    return (any(hint in lowered for hint in _PUBLISHED_HINTS)
+            and _PUBLISHED_LABEL_RE.search(text) is not None)
 
 
 def _today() -> date:
@@ -429,7 +442,7 @@ class DateFinder:
             if not _DIGIT_RE.search(text):
                 previous = (previous + " " + text[-_CONTEXT:])[-_CONTEXT:]
                 continue
-            if labelled_only and not _PUBLISHED_LABEL_RE.search(previous[-20:] + " " + text):
+            if labelled_only and not _has_published_label(previous[-20:] + " " + text):
                 # no label, no labelled date: a date-looking line only counts towards the window
                 seen_after += after_headline
                 if seen_after >= _LABEL_WINDOW:
