@@ -7,9 +7,11 @@
 Every dataset in ``../shared/corpus`` is read into memory first; then each tool runs over the same
 pages in this one process and is timed around its extraction call only, in CPU time of the process
 (on a shared machine other processes' bursts do not count). ``--repeat N`` runs every tool N times
-in turn and keeps each tool's best rate. The ``lxml`` row is a calibration, not a contender:
-``lxml.html.fromstring`` alone on the same bytes, the floor any lxml extractor pays, so that speeds
-measured on different machines compare as a share of it. ``--profile`` runs the generic extractor
+in turn and keeps each tool's best rate (the later runs with warm caches: govnews's class-verdict
+cache, trafilatura's own; a crawl of one site sees its class names again, never its ids). The
+``lxml`` row is a calibration, not a contender: ``lxml.html.fromstring`` alone on the same bytes,
+the floor any lxml extractor pays, so that speeds measured on different machines compare as a
+share of it. ``--profile`` runs the generic extractor
 over the pages under cProfile (after one warm-up pass) and prints its top functions by own and by
 cumulative time instead of scoring anything. Scores follow the corpus READMEs (see
 ``benchmarks/scoring.py``). The anchors are imported lazily: they are a ``bench`` extra, never a
