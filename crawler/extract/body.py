@@ -133,25 +133,36 @@ _TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 
                "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
 
 
-def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
+def drop_chrome(body: etree._Element, chrome: list[etree._Element],
+                kept: set[etree._Element] | None = None) -> None:
     """Drop chrome elements, except a wrapper holding most of the page's text: a class such as
-    "page-ad-margins" on the main column says nothing about the article inside it."""
+    "page-ad-margins" on the main column says nothing about the article inside it.
+
+    Chrome inside chrome already dropped is detached with it and never read again, so it is left
+    alone, except inside the elements of ``kept`` (caption boxes, which the image stage reads
+    through its caption map even when they are detached): there it is dropped by the same rules.
+    """
     total = _text_size(body)
-    # The last element dropped for being small: chrome inside it (it comes next, the list being
-    # in document order) is smaller still, so it is dropped without measuring it.
-    small: etree._Element | None = None
+    watched = {el for box in kept or () for el in box.iterdescendants()}
+    # The outermost element dropped last (chrome inside it comes next: the list is in document
+    # order), and whether it was dropped for being small: chrome inside it is smaller still.
+    dropped: etree._Element | None = None
+    dropped_small = False
     for el in chrome:
         if el.getparent() is None:
             continue
-        if small is not None:
-            if _is_inside(el, small):
-                drop(el)
-                continue
-            small = None
+        if dropped is not None:
+            if _is_inside(el, dropped):
+                if el not in watched:
+                    continue
+                if dropped_small:
+                    drop(el)
+                    continue
+            else:
+                dropped = None
         size = _text_size(el)
-        if size <= _WRAPPER_SHARE * total and size <= _WRAPPER_SIZE:
-            small = el
-        else:
+        small = size <= _WRAPPER_SHARE * total and size <= _WRAPPER_SIZE
+        if not small:
             attrs = attrs_of(el)
             if strong_chrome(attrs):
                 # a list of other stories with their teasers is long, yet never the page wrapper
@@ -159,6 +170,8 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element]) -> None:
                     continue
             elif not _COMMENTS_RE.search(attrs) and _link_density(el) < _WRAPPER_LINKS:
                 continue
+        if dropped is None:
+            dropped, dropped_small = el, small
         drop(el)
 
 
@@ -490,7 +503,7 @@ def extract_body(body: etree._Element, chrome: list[etree._Element], headline: s
                  skip: set[etree._Element] | None = None,
                  ) -> tuple[list[str], list[etree._Element]]:
     """(paragraphs, content elements) of a pruned body; drops ``chrome`` first."""
-    drop_chrome(body, chrome)
+    drop_chrome(body, chrome, skip)
     content = find_content(body)
     content = _leads(content, skip or set()) + content
     return collect(content, headline, skip=skip), content
