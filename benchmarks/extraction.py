@@ -8,7 +8,7 @@ in memory. Trafilatura runs with the quality benchmark's settings (``benchmarks.
 so the anchor is the one that benchmark scores). The tools take turns page by page, in rotating
 order, each from cold normaliser caches, timed in CPU time of this process around its call only:
 on a shared machine other processes' bursts then neither land on one tool nor count at all
-(``quality.run_tool`` times in wall-clock time, one tool after the other, hence not reused).
+(``quality.run_tools`` interleaves the tools the same way, but over the corpus).
 Rows:
 
 - ``lxml parse``: ``lxml.html.document_fromstring`` alone, the floor any lxml extractor pays;

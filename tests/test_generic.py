@@ -520,6 +520,19 @@ def test_a_big_footer_of_links_is_chrome_not_a_wrapper():
     assert "Paragraph 0" in _body_of(page)
 
 
+def test_chrome_inside_a_detached_chrome_caption_box_is_still_dropped():
+    # the chrome-classed figcaption is dropped with the chrome, yet its image reads it later:
+    # the share links inside it must go too, though chrome inside dropped chrome is skipped
+    page = (
+        f"<article><div class='story'>{_STORY}<figure><img src='/hall.jpg'>"
+        "<figcaption class='caption share-caption'>The council hall on Monday. "
+        "<span class='social-links'>Share on X</span> Photo: Jane Doe</figcaption></figure>"
+        f"{_STORY}</div></article>"
+    )
+    images = parse_article(f"<html><body>{page}</body></html>", "https://example.org/a").images
+    assert [(i.caption, i.credit) for i in images] == [("The council hall on Monday.", "Jane Doe")]
+
+
 def test_a_long_list_of_related_stories_is_dropped_though_it_is_big():
     teasers = "".join(
         f"<li><a href='/s{i}'>Story {i}</a><small>Teaser text of another story, long enough to "

@@ -96,7 +96,7 @@ _WRAPPER_TAGS = frozenset({"a", "span", "picture", "source", "p", "div", "center
 def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
     # element boundaries become spaces: "…kommen.</span><span>Unsplash" is two parts
     if not skip:
-        return _SPACE_RE.sub(" ", " ".join(el.itertext())).strip()
+        return " ".join(" ".join(el.itertext()).split())
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
@@ -110,7 +110,7 @@ def _text(el: etree._Element, skip: set[etree._Element] | None = None) -> str:
             parts.append(node.tail or "")
 
     walk(el)
-    return _SPACE_RE.sub(" ", " ".join(parts)).strip()
+    return " ".join(" ".join(parts).split())
 
 
 def _first_of_srcset(srcset: str) -> str | None:
@@ -124,7 +124,7 @@ def _has_image(el: etree._Element) -> bool:
 
 def _in_amp_img(img: etree._Element) -> bool:
     """The <img> fallback inside an AMP page's <amp-img>: the amp-img stands for it."""
-    return img.tag == "img" and any(a.tag == "amp-img" for a in img.iterancestors())
+    return img.tag == "img" and next(img.iterancestors("amp-img"), None) is not None
 
 
 def _src(img: etree._Element, base: str) -> str | None:

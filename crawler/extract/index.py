@@ -156,11 +156,8 @@ class PageIndex:
     captions: list[etree._Element] = field(default_factory=list)
 
 
-def _is_hidden(el: etree._Element) -> bool:
-    style = el.get("style")
-    return el.get("hidden") is not None or (
-        style is not None and "none" in style and "display:none" in style.replace(" ", "").lower()
-    )
+def _hides(style: str) -> bool:
+    return "none" in style and "display:none" in style.replace(" ", "").lower()
 
 
 def drop(el: etree._Element) -> None:
@@ -203,11 +200,12 @@ def index_page(body: etree._Element) -> PageIndex:
             index.captions.append(el)
         cls = el.get("class")
         ident = el.get("id")
+        style = el.get("style")
         if cls is None and ident is None:
-            if el.get("style") is not None and _is_hidden(el):
+            if style is not None and (el.get("hidden") is not None or _hides(style)):
                 never.append(el)
             continue
-        if _is_hidden(el):
+        if el.get("hidden") is not None or (style is not None and _hides(style)):
             never.append(el)
             continue
         kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)

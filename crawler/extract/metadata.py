@@ -8,7 +8,6 @@ from lxml import etree
 
 from crawler.normalize import absolute_url
 
-_SPACE_RE = re.compile(r"\s+")
 #: Separators sites put between the headline and their own name in ``<title>``.
 _TITLE_SPLIT_RE = re.compile(
     r"\s+[|\-–—·•:»/]+\s+|\s*[|｜_·•»]\s*|\s*[–—]{1,2}\s*|\s*--\s*"
@@ -27,11 +26,20 @@ _SOURCE_LABEL_RE = re.compile(
     r"(?:来源|來源|稿源|出处|Source|Quelle)\s*[:：]\s*([^\s|｜/]{2,30})", re.I
 )
 _AUTHOR_LABEL_RE = re.compile(r"(?:作者|记者|責任編輯|责任编辑|编辑)\s*[:：]\s*([^\s|｜/]{2,20})")
+#: Substrings the label patterns cannot match without, tested first (in the lower-cased text for
+#: the case-blind one; "ource" and "uelle" have no letter that IGNORECASE matches beyond its two
+#: ASCII cases): most pages have no such label, and the patterns scan slowly.
+_SOURCE_HINTS = ("来源", "來源", "稿源", "出处", "ource", "uelle")
+_AUTHOR_HINTS = ("作者", "记者", "責任編輯", "责任编辑", "编辑")
 _AUTHOR_CLASS_RE = re.compile(r"\b(?:author|byline|writer|creator)", re.I)
+#: Elements with rel="author", selected by attribute: faster in libxml2 than ElementPath's
+#: per-element predicate in Python.
+_REL_AUTHOR = etree.XPath("descendant::*/@rel[. = 'author']/..")
 
 
 def clean(text: str | None) -> str:
-    return _SPACE_RE.sub(" ", text or "").strip()
+    # split() breaks at exactly what the regex \s matches, several times faster than sub()
+    return " ".join((text or "").split())
 
 
 def text_of(el: etree._Element) -> str:
@@ -91,11 +99,11 @@ def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     ld = next((clean(o["headline"]) for o in jsonld if isinstance(o.get("headline"), str)), "")
     refs = [n for n in (_norm(page_title), _norm(og), _norm(ld)) if n]
     shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
-    best = ""
+    best = best_key = ""
     for text in _headings(headings):
         key = _norm(text)
-        if len(key) >= shortest and len(key) > len(_norm(best)) and any(key in r for r in refs):
-            best = text
+        if len(key) >= shortest and len(key) > len(best_key) and any(key in r for r in refs):
+            best, best_key = text, key
     if best:
         return best
     for candidate in (ld, og):
@@ -144,11 +152,11 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     value = meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     if value and not value.startswith("http"):
         return _BYLINE_PREFIX_RE.sub("", value)
-    for el in root.iterfind(".//*[@rel='author']"):
+    for el in _REL_AUTHOR(root):
         text = text_of(el)
         if text:
             return text
-    match = _AUTHOR_LABEL_RE.search(head_text)
+    match = _has_hint(head_text, _AUTHOR_HINTS) and _AUTHOR_LABEL_RE.search(head_text)
     if match:
         return match.group(1)
     for el in root.iter("span", "div", "p", "a", "address"):
@@ -159,8 +167,12 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     return None
 
 
+def _has_hint(text: str, hints: tuple[str, ...]) -> bool:
+    return any(hint in text for hint in hints)
+
+
 def source(meta: dict[str, str], head_text: str) -> str | None:
-    match = _SOURCE_LABEL_RE.search(head_text)
+    match = _has_hint(head_text.lower(), _SOURCE_HINTS) and _SOURCE_LABEL_RE.search(head_text)
     if match:
         return match.group(1)
     return meta.get("og:site_name") or meta.get("application-name") or None
