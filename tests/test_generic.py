@@ -160,6 +160,18 @@ def test_month_first_dates_only_when_unambiguous():
     assert date_stage.parse_date_text("05/01/2024") == "2024-01-05"  # day first by default
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5 ſept 2023", "2023-09-05"),  # long s: IGNORECASE matches it, lower() keeps it
+        ("5 JANUARY 2023", "2023-01-05"),
+        ("5 İyun 2023", None),  # not a month name: no crash, no date
+    ],
+)
+def test_month_names_matched_case_blind_never_crash(text, expected):
+    assert date_stage.parse_date_text(text) == expected
+
+
 # --- body -------------------------------------------------------------------------------------
 
 

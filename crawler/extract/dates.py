@@ -194,8 +194,18 @@ def _today() -> date:
 
 def _month(match: re.Match[str]) -> int:
     if "mon" in match.groupdict() and match.group("mon"):
-        return MONTH_NUMBERS[match.group("mon").lower()]
+        return month_number(match.group("mon"))
     return int(match.group("m"))
+
+
+def month_number(name: str) -> int:
+    """The number of a month name the date patterns matched (case-blind)."""
+    number = MONTH_NUMBERS.get(name.lower())
+    if number is None:
+        # IGNORECASE also matches letters whose lower() is another letter: "ſept" (long s),
+        # "İ", "ı", old Cyrillic forms. Rare: ask the regex engine which name it matched.
+        number = next(n for k, n in MONTH_NUMBERS.items() if re.fullmatch(re.escape(k), name, re.I))
+    return number
 
 
 def _format(match: re.Match[str], day: date) -> str:
