@@ -672,3 +672,17 @@ def test_the_innermost_lead_leaves_the_intro_box_picture_caption_out():
     )
     body = _body_of(page)
     assert body.startswith("The city council passed") and "Picture text" not in body
+
+
+# --- body snippets (round 3) ----------------------------------------------------------------
+
+
+def test_newsletter_sign_up_lines_are_dropped_but_a_story_about_a_newsletter_is_not():
+    page = (
+        f"<div class='story'>{_STORY}<p>The club's newsletter, written by volunteers, reached "
+        "four hundred members last year.</p><p>Get the latest updates in your inbox: subscribe "
+        "to our newsletter.</p><p>Melde dich hier für unseren Newsletter an!</p></div>"
+    )
+    body = _body_of(page)
+    assert "written by volunteers" in body
+    assert "subscribe" not in body and "Melde dich" not in body

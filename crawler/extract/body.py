@@ -93,6 +93,14 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"|hier geht(?:'s| es) zu)",
     re.I,
 )
+#: A short line inviting the reader to a newsletter ("Sign up for our newsletter", "Abonnieren
+#: Sie den Newsletter"): a sign-up box's text, not the story's.
+_NEWSLETTER_LINE_RE = re.compile(
+    r"(?=.*newsletter)(?=.*(?:subscri|sign(?:ing)? up|abonn|anmeld|melde (?:dich|sie)|hol dir|"
+    r"registr|suscri|inscri|zapisz|inbox|posteingang))",
+    re.I,
+)
+_NEWSLETTER_LINE = 300
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
 _LINK_LINE = 100
 _ADDRESS_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$|\S@\S+\.\w")
@@ -317,6 +325,12 @@ def _is_link_line(el: etree._Element) -> bool:
     return not _ADDRESS_RE.search("".join(el.itertext()))
 
 
+def _is_furniture(line: str) -> bool:
+    return _BOILERPLATE_LINE_RE.match(line) is not None or (
+        len(line) < _NEWSLETTER_LINE and _NEWSLETTER_LINE_RE.match(line) is not None
+    )
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
@@ -331,7 +345,7 @@ class _Collector:
         self.buffer.clear()
         if text:
             self.paragraphs.extend(
-                t for t in _NEWLINES_RE.split(text) if t and not _BOILERPLATE_LINE_RE.match(t)
+                t for t in _NEWLINES_RE.split(text) if t and not _is_furniture(t)
             )
 
     def walk(self, el: etree._Element) -> None:
