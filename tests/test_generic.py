@@ -686,3 +686,9 @@ def test_newsletter_sign_up_lines_are_dropped_but_a_story_about_a_newsletter_is_
     body = _body_of(page)
     assert "written by volunteers" in body
     assert "subscribe" not in body and "Melde dich" not in body
+
+
+def test_a_bem_author_bio_stays_chrome_beside_a_content_word():
+    kind = classify("post-author__bio columns")
+    assert kind & CHROME and not kind & CONTENT
+    assert classify("post-content") & CONTENT

@@ -91,7 +91,8 @@ _CHROME_RE = re.compile(
 #: Chrome words that a content word beside them does not redeem: a "related_post" block or a
 #: "recommended-articles" row lists other stories, an "author-box" presents the writer.
 _STRONG_CHROME_RE = re.compile(
-    f"{_START}(?:relate|recommend|outbrain|taboola)|author-(?:bio|box|desc)|about-author|sabox"
+    # "author-bio", BEM "post-author__bio"
+    f"{_START}(?:relate|recommend|outbrain|taboola)|author[-_]+(?:bio|box|desc)|about-author|sabox"
 )
 _CONTENT_RE = re.compile(f"{_START}(?:{_alternation(_CONTENT_PREFIXES)})")
 _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
