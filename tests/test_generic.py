@@ -692,3 +692,14 @@ def test_a_bem_author_bio_stays_chrome_beside_a_content_word():
     kind = classify("post-author__bio columns")
     assert kind & CHROME and not kind & CONTENT
     assert classify("post-content") & CONTENT
+
+
+def test_a_table_in_a_figure_is_text_but_a_picture_caption_is_not():
+    page = (
+        f"<div class='story'>{_STORY}<figure class='wp-block-table'><table><tr><td>Fee per "
+        "withdrawal</td><td>1 GBP</td></tr></table><figcaption>Table 1: fees</figcaption>"
+        "</figure><figure><img src='/a.jpg'><p>Photo text under the picture</p></figure></div>"
+    )
+    body = _body_of(page)
+    assert "Fee per withdrawal" in body and "1 GBP" in body
+    assert "Table 1" not in body and "Photo text" not in body

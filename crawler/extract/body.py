@@ -331,6 +331,11 @@ def _is_furniture(line: str) -> bool:
     )
 
 
+def _is_table_figure(el: etree._Element) -> bool:
+    """A <figure> around a data table ("wp-block-table"): the table is text, unlike a picture."""
+    return el.tag == "figure" and el.find(".//table") is not None
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
@@ -352,7 +357,7 @@ class _Collector:
         tag = el.tag
         if tag == "br":
             self.flush()
-        elif tag in _SKIP_IN_BODY or el in self.skip or (
+        elif (tag in _SKIP_IN_BODY and not _is_table_figure(el)) or el in self.skip or (
             not self.keep_link_lists and (
                 (tag in _CONTAINER_TAGS and _is_link_list(el))
                 or (tag in _LINE_TAGS and _is_link_line(el))
