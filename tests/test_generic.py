@@ -703,3 +703,14 @@ def test_a_table_in_a_figure_is_text_but_a_picture_caption_is_not():
     body = _body_of(page)
     assert "Fee per withdrawal" in body and "1 GBP" in body
     assert "Table 1" not in body and "Photo text" not in body
+
+
+def test_a_link_wrapping_a_heading_is_a_teaser_card_not_story_text():
+    page = (
+        f"<div class='story'>{_STORY}<p>The mayor <a href='/m'>said on Monday</a> that the "
+        "budget is final.</p><div><a href='/other'><h2>Another story about the harbour</h2>"
+        "<p>Its teaser.</p></a></div></div>"
+    )
+    body = _body_of(page)
+    assert "said on Monday that the budget is final" in body
+    assert "Another story" not in body and "Its teaser" not in body

@@ -101,6 +101,8 @@ _NEWSLETTER_LINE_RE = re.compile(
     re.I,
 )
 _NEWSLETTER_LINE = 300
+_CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
+_CARD_MAX = 300
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
 _LINK_LINE = 100
 _ADDRESS_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$|\S@\S+\.\w")
@@ -336,6 +338,14 @@ def _is_table_figure(el: etree._Element) -> bool:
     return el.tag == "figure" and el.find(".//table") is not None
 
 
+def _is_link_card(el: etree._Element) -> bool:
+    """A link wrapping a heading or paragraph: a teaser card of another page, never a link
+    inside the story's sentences."""
+    return any(
+        isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants()
+    ) and _visible_size(el) < _CARD_MAX
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
@@ -361,6 +371,7 @@ class _Collector:
             not self.keep_link_lists and (
                 (tag in _CONTAINER_TAGS and _is_link_list(el))
                 or (tag in _LINE_TAGS and _is_link_line(el))
+                or (tag == "a" and _is_link_card(el))
             )
         ):
             pass
