@@ -714,3 +714,13 @@ def test_a_link_wrapping_a_heading_is_a_teaser_card_not_story_text():
     body = _body_of(page)
     assert "said on Monday that the budget is final" in body
     assert "Another story" not in body and "Its teaser" not in body
+
+
+def test_a_description_classed_paragraph_beside_the_headline_is_the_lead():
+    page = (
+        "<article><div class='head'><h1>Council passes budget</h1>"
+        "<p class='news-description'>The city council passed next year's budget on Monday "
+        "after a long debate about schools, roads and the new library.</p></div>"
+        f"<div class='story'>{_STORY}</div></article>"
+    )
+    assert _body_of(page).startswith("The city council passed next year's budget")

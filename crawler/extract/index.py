@@ -63,9 +63,11 @@ _DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "st
                   "zeit", "fecha", "pubtime", "pubdate")
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
 #: Token prefixes of an article's lead paragraph (standfirst), often set apart from the body
-#: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy".
+#: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy",
+#: "news-description".
 _LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", "subheadline",
-                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph")
+                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph",
+                  "description")
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
