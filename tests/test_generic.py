@@ -724,3 +724,12 @@ def test_a_description_classed_paragraph_beside_the_headline_is_the_lead():
         f"<div class='story'>{_STORY}</div></article>"
     )
     assert _body_of(page).startswith("The city council passed next year's budget")
+
+
+def test_a_lead_in_a_page_header_beside_main_heads_the_body():
+    page = (
+        "<header class='page-header'><h1>Council passes budget</h1><div class='text-lead'><p>The "
+        "city council passed next year's budget on Monday after a long debate about schools, "
+        f"roads and the new library.</p></div></header><main>{_STORY}</main>"
+    )
+    assert _body_of(page).startswith("The city council passed next year's budget")

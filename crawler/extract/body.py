@@ -447,8 +447,9 @@ def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etr
     first = content[0]
     levels = {}
     top = None
+    # up to <body>: a page header beside <main> holds the lead as often as an article header
     for level, ancestor in enumerate(first.iterancestors(), 1):
-        if level > _LEAD_LEVELS or ancestor.tag in ("body", "html"):
+        if level > _LEAD_LEVELS or ancestor.tag == "html":
             break
         levels[ancestor] = level
         top = ancestor
