@@ -733,3 +733,14 @@ def test_a_lead_in_a_page_header_beside_main_heads_the_body():
         f"roads and the new library.</p></div></header><main>{_STORY}</main>"
     )
     assert _body_of(page).startswith("The city council passed next year's budget")
+
+
+def test_a_subheading_id_made_of_its_words_is_no_chrome_or_date():
+    page = (
+        f"<div class='story'>{_STORY}<h3 id='nav_only_the_foil_remains'>Only the foil remains"
+        "</h3><p>The rest of the battery is ground up and sorted by a machine into metals and "
+        "plastics.</p><h3 id='date-and-place-of-the-seminars'>Date and place of the seminars</h3>"
+        "</div>"
+    )
+    body = _body_of(page)
+    assert "Only the foil remains" in body and "Date and place of the seminars" in body

@@ -25,6 +25,7 @@ NEVER_TEXT = frozenset(
 #: Page-structure tags that are chrome unless broken markup left the article inside them.
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_SUBHEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 #: Tags whose class never makes them chrome: the page itself, links and paragraphs.
 _KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
 #: Tags never indexed as chrome by class: kept, or already chrome by tag.
@@ -205,7 +206,8 @@ def index_page(body: etree._Element) -> PageIndex:
         elif tag == "figcaption":
             index.captions.append(el)
         cls = el.get("class")
-        ident = el.get("id")
+        # a heading's id is an anchor made of its words ("nav_the_results", "date-and-place")
+        ident = el.get("id") if tag not in _SUBHEADING_TAGS else None
         if cls is None and ident is None:
             if el.get("style") is not None and _is_hidden(el):
                 never.append(el)
