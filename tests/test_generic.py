@@ -744,3 +744,9 @@ def test_a_subheading_id_made_of_its_words_is_no_chrome_or_date():
     )
     body = _body_of(page)
     assert "Only the foil remains" in body and "Date and place of the seminars" in body
+
+
+def test_print_and_pdf_buttons_in_other_languages_are_furniture():
+    page = f"<div class='story'>{_STORY}<p>Drucken</p><p>drukuj</p><p>Download PDF</p></div>"
+    body = _body_of(page)
+    assert "Drucken" not in body and "drukuj" not in body and "PDF" not in body

@@ -62,6 +62,7 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"\W*(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
     r"continue reading(?: below)?|read more|don'?t miss|trending|tags?|share(?: this)?|"
     r"(?:share )?article|comments?|related(?: articles| stories)?|more on this|print|e-?mail|"
+    r"drucken|drukuj|imprimir|imprimer|download pdf|pdf herunterladen|"
     # headings that announce links, contacts or widgets after the story, not the story
     r"related (?:coverage|posts|content|topics)|you (?:may|might) also like|news|"
     r"(?:(?:das )?thema )?könnte (?:dich|sie) (?:auch )?interessieren|das könnte (?:dich|sie) "
