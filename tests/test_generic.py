@@ -750,3 +750,13 @@ def test_print_and_pdf_buttons_in_other_languages_are_furniture():
     page = f"<div class='story'>{_STORY}<p>Drucken</p><p>drukuj</p><p>Download PDF</p></div>"
     body = _body_of(page)
     assert "Drucken" not in body and "drukuj" not in body and "PDF" not in body
+
+
+def test_a_place_dateline_opening_the_story_is_kept_but_a_date_span_is_not():
+    page = (
+        "<div class='story'><p><span class='dateline'>KOBE – </span>A total of 6,000 surgical "
+        "masks have been lost at a hospital in Kobe, it was learned on Tuesday morning.</p>"
+        f"<p><span class='date'>18.02.2020</span> by the newsroom</p>{_STORY}</div>"
+    )
+    body = _body_of(page)
+    assert "KOBE – A total of 6,000" in body and "18.02.2020" not in body

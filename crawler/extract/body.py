@@ -102,6 +102,7 @@ _NEWSLETTER_LINE_RE = re.compile(
     re.I,
 )
 _NEWSLETTER_LINE = 300
+_DIGIT_RE = re.compile(r"\d")
 _CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
 _CARD_MAX = 300
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
@@ -347,6 +348,16 @@ def _is_link_card(el: etree._Element) -> bool:
     ) and _visible_size(el) < _CARD_MAX
 
 
+def _is_place_dateline(el: etree._Element) -> bool:
+    """A date-classed span opening a sentence with a place and no date ("KOBE – A total of..."):
+    the story's first words, not a date line."""
+    return (
+        el.tag in _INLINE_TAGS
+        and bool(el.tail and el.tail.strip())
+        and not _DIGIT_RE.search("".join(el.itertext()))
+    )
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
@@ -368,7 +379,9 @@ class _Collector:
         tag = el.tag
         if tag == "br":
             self.flush()
-        elif (tag in _SKIP_IN_BODY and not _is_table_figure(el)) or el in self.skip or (
+        elif (tag in _SKIP_IN_BODY and not _is_table_figure(el)) or (
+            el in self.skip and not _is_place_dateline(el)
+        ) or (
             not self.keep_link_lists and (
                 (tag in _CONTAINER_TAGS and _is_link_list(el))
                 or (tag in _LINE_TAGS and _is_link_line(el))
