@@ -677,15 +677,17 @@ def test_the_innermost_lead_leaves_the_intro_box_picture_caption_out():
 # --- body snippets (round 3) ----------------------------------------------------------------
 
 
-def test_newsletter_sign_up_lines_are_dropped_but_a_story_about_a_newsletter_is_not():
+def test_newsletter_and_app_prompts_are_dropped_but_story_lines_about_them_are_not():
     page = (
         f"<div class='story'>{_STORY}<p>The club's newsletter, written by volunteers, reached "
         "four hundred members last year.</p><p>Get the latest updates in your inbox: subscribe "
-        "to our newsletter.</p><p>Melde dich hier für unseren Newsletter an!</p></div>"
+        "to our newsletter.</p><p>Melde dich hier für unseren Newsletter an!</p><p>For breaking "
+        "news download our apps for iOS and Android.</p><p>The app for Android was updated "
+        "twice.</p></div>"
     )
     body = _body_of(page)
-    assert "written by volunteers" in body
-    assert "subscribe" not in body and "Melde dich" not in body
+    assert "written by volunteers" in body and "The app for Android was updated" in body
+    assert "subscribe" not in body and "Melde dich" not in body and "download" not in body
 
 
 def test_a_bem_author_bio_stays_chrome_beside_a_content_word():

@@ -95,13 +95,16 @@ _BOILERPLATE_LINE_RE = re.compile(
     re.I,
 )
 #: A short line inviting the reader to a newsletter ("Sign up for our newsletter", "Abonnieren
-#: Sie den Newsletter"): a sign-up box's text, not the story's.
-_NEWSLETTER_LINE_RE = re.compile(
+#: Sie den Newsletter") or to the site's app ("download our apps for iOS and Android"): the
+#: text of a sign-up box, not the story's.
+_PROMPT_LINE_RE = re.compile(
     r"(?=.*newsletter)(?=.*(?:subscri|sign(?:ing)? up|abonn|anmeld|melde (?:dich|sie)|hol dir|"
-    r"registr|suscri|inscri|zapisz|inbox|posteingang))",
+    r"registr|suscri|inscri|zapisz|inbox|posteingang))"
+    r"|(?=.*\bapps?\b)(?=.*\b(?:ios|android|app store|google play)\b)"
+    r"(?=.*\b(?:download|install|herunterladen|descarga)\w*)",
     re.I,
 )
-_NEWSLETTER_LINE = 300
+_PROMPT_LINE = 300
 _DIGIT_RE = re.compile(r"\d")
 _CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
 _CARD_MAX = 300
@@ -331,7 +334,7 @@ def _is_link_line(el: etree._Element) -> bool:
 
 def _is_furniture(line: str) -> bool:
     return _BOILERPLATE_LINE_RE.match(line) is not None or (
-        len(line) < _NEWSLETTER_LINE and _NEWSLETTER_LINE_RE.match(line) is not None
+        len(line) < _PROMPT_LINE and _PROMPT_LINE_RE.match(line) is not None
     )
 
 
