@@ -762,3 +762,12 @@ def test_a_place_dateline_opening_the_story_is_kept_but_a_date_span_is_not():
     )
     body = _body_of(page)
     assert "KOBE – A total of 6,000" in body and "18.02.2020" not in body
+
+
+def test_a_breadcrumb_paragraph_is_chrome():
+    page = (
+        "<div class='entry'><p class='breadcrumb-navigation'>&gt; <a href='/blog'>Blog</a> &gt; "
+        f"<a href='/land'>Aus den Ländern</a> &gt; Jahrestagung 2015</p>{_STORY}</div>"
+    )
+    body = _body_of(page)
+    assert "Aus den Ländern" not in body and "Paragraph 0" in body

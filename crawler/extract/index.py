@@ -221,6 +221,9 @@ def index_page(body: etree._Element) -> PageIndex:
         # An <img> is never text: "img-share" (a sharable picture) is no share bar.
         if kind & CHROME and not kind & CONTENT and tag not in _NEVER_CHROME and tag != "img":
             index.chrome.append(el)
+        elif kind & CRUMB and tag == "p":
+            # a paragraph classed as a breadcrumb trail is one, whatever else its class says
+            index.chrome.append(el)
         if kind & TITLE and tag not in _HEADING_TAGS:
             index.headings.append(el)
         if kind & CRUMB:
