@@ -771,3 +771,9 @@ def test_a_breadcrumb_paragraph_is_chrome():
     )
     body = _body_of(page)
     assert "Aus den Ländern" not in body and "Paragraph 0" in body
+
+
+def test_state_modifier_classes_do_not_make_a_wrapper_chrome():
+    assert not classify("article container has-recommendations") & CHROME
+    assert not classify("layout with-sidebar no-share") & CHROME
+    assert classify("recommendations") & CHROME

@@ -104,6 +104,10 @@ _DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
 _LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
 
+#: State modifiers ("has-sidebar", "with-comments", "no-share") say what a block holds or lacks,
+#: not what it is: the article wrapper of a page with recommendations is no recommendation.
+_MODIFIER_RE = re.compile(r"(?<![^\s])(?:has|with|without|no)[-_]\S*")
+
 CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
 
 
@@ -115,7 +119,7 @@ def classify(attrs: str) -> int:
     Class strings repeat across a page and across the pages of a site: the verdict is cached
     (ids are unique, so class and id are classified apart).
     """
-    lowered = attrs.lower()
+    lowered = _MODIFIER_RE.sub(" ", attrs.lower())
     kind = 0
     if _CHROME_RE.search(lowered):
         kind |= CHROME
