@@ -777,3 +777,12 @@ def test_state_modifier_classes_do_not_make_a_wrapper_chrome():
     assert not classify("article container has-recommendations") & CHROME
     assert not classify("layout with-sidebar no-share") & CHROME
     assert classify("recommendations") & CHROME
+
+
+def test_a_caption_line_ending_in_its_credit_is_furniture():
+    page = (
+        f"<div class='story'>{_STORY}<div>Lee Elder at the Masters in 1975. | © Augusta National/"
+        "Getty Images</div><p>© 2020 The Daily Example. All rights reserved.</p></div>"
+    )
+    body = _body_of(page)
+    assert "Getty Images" not in body and "All rights reserved" in body

@@ -105,6 +105,10 @@ _PROMPT_LINE_RE = re.compile(
     re.I,
 )
 _PROMPT_LINE = 300
+_CAPTION_LINE = 400
+#: A picture's caption ending in its credit after a bar ("The mayor in 1975. | © Getty Images"),
+#: printed in the text column by gallery and lightbox scripts.
+_CREDITED_CAPTION_RE = re.compile(r".*\s[|•]\s*©\s*[^|•©]{2,80}$")
 _DIGIT_RE = re.compile(r"\d")
 _CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
 _CARD_MAX = 300
@@ -335,7 +339,7 @@ def _is_link_line(el: etree._Element) -> bool:
 def _is_furniture(line: str) -> bool:
     return _BOILERPLATE_LINE_RE.match(line) is not None or (
         len(line) < _PROMPT_LINE and _PROMPT_LINE_RE.match(line) is not None
-    )
+    ) or (len(line) < _CAPTION_LINE and _CREDITED_CAPTION_RE.match(line) is not None)
 
 
 def _is_table_figure(el: etree._Element) -> bool:
