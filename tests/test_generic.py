@@ -786,3 +786,17 @@ def test_a_caption_line_ending_in_its_credit_is_furniture():
     )
     body = _body_of(page)
     assert "Getty Images" not in body and "All rights reserved" in body
+
+
+def test_a_short_box_under_a_linked_heading_is_a_teaser_but_a_short_post_is_not():
+    teaser = (
+        "<div class='box'><h2><a href='/podcast'>Coronavirus update: the podcast</a></h2>"
+        "<p>Every week the virologist answers questions in a podcast.</p></div>"
+    )
+    body = _body_of(f"<div class='story'>{_STORY}{teaser}{_STORY}</div>")
+    assert "the podcast" not in body and "Every week" not in body
+    post = _body_of(
+        "<div class='post'><h2><a href='/p/1'>A short post</a></h2><p>I know I am tired and "
+        "should not say this, but the night was long.</p></div>"
+    )
+    assert "the night was long" in post

@@ -110,6 +110,10 @@ _CAPTION_LINE = 400
 #: printed in the text column by gallery and lightbox scripts.
 _CREDITED_CAPTION_RE = re.compile(r".*\s[|•]\s*©\s*[^|•©]{2,80}$")
 _DIGIT_RE = re.compile(r"\d")
+_TEASER_TAGS = frozenset({"div", "section", "article"})
+_TEASER_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_TEASER_MAX = 400
+_TEASER_SHARE = 0.1
 _CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
 _CARD_MAX = 300
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
@@ -365,14 +369,31 @@ def _is_place_dateline(el: etree._Element) -> bool:
     )
 
 
+def _is_teaser_box(el: etree._Element, max_size: float) -> bool:
+    """A short box headed by a linked heading ("<h2><a>Other story</a></h2><p>Its summary</p>"):
+    a teaser of another page set into the story."""
+    if _visible_size(el) >= max_size:
+        return False
+    heading = next(el.iter(*_TEASER_HEADINGS), None)
+    if heading is None:
+        return False
+    size = _visible_size(heading)
+    return size > 0 and sum(_visible_size(a) for a in heading.iter("a")) >= 0.9 * size
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
-    def __init__(self, keep_link_lists: bool, skip: set[etree._Element]) -> None:
+    def __init__(self, keep_link_lists: bool, skip: set[etree._Element],
+                 roots: list[etree._Element]) -> None:
         self.paragraphs: list[str] = []
         self.buffer: list[str] = []
         self.keep_link_lists = keep_link_lists
         self.skip = skip
+        # the content blocks themselves, or a tenth of them: a short story under a linked
+        # headline is no teaser
+        self.roots = set(roots)
+        self.teaser_max = min(_TEASER_MAX, _TEASER_SHARE * sum(_visible_size(r) for r in roots))
 
     def flush(self) -> None:
         text = _SPACE_RE.sub(" ", "".join(self.buffer)).strip()
@@ -393,6 +414,8 @@ class _Collector:
                 (tag in _CONTAINER_TAGS and _is_link_list(el))
                 or (tag in _LINE_TAGS and _is_link_line(el))
                 or (tag == "a" and _is_link_card(el))
+                or (tag in _TEASER_TAGS and el not in self.roots
+                    and _is_teaser_box(el, self.teaser_max))
             )
         ):
             pass
@@ -416,7 +439,7 @@ def collect(elements: list[etree._Element], headline: str | None = None,
             keep_link_lists: bool = False, skip: set[etree._Element] | None = None) -> list[str]:
     """Paragraph texts of the content elements, in document order, leaving out ``skip``
     (captions, date lines) and lines of page furniture ("Advertisement", "Read more: ...")."""
-    collector = _Collector(keep_link_lists, skip or set())
+    collector = _Collector(keep_link_lists, skip or set(), elements)
     for el in elements:
         tail, el.tail = el.tail, None
         collector.walk(el)
