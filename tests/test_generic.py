@@ -800,3 +800,14 @@ def test_a_short_box_under_a_linked_heading_is_a_teaser_but_a_short_post_is_not(
         "should not say this, but the night was long.</p></div>"
     )
     assert "the night was long" in post
+
+
+def test_a_widget_text_repeated_on_the_page_does_not_outscore_the_story():
+    ratings = "".join(
+        "<div class='slide'><p>Vielen Dank! Du hast das Bild bereits bewertet, melde dich an.</p>"
+        "</div>" for _ in range(40)
+    )
+    page = (f"<div class='gallery'>{ratings}</div><div><p>{PARAGRAPHS[0]}</p>"
+            f"<p>{PARAGRAPHS[1]}</p></div>")
+    body = _body_of(page)
+    assert body.startswith("The city council approved") and "Vielen Dank" not in body

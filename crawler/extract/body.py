@@ -228,6 +228,7 @@ class _Scores:
 
 def _score(body: etree._Element) -> _Scores:
     scores = _Scores()
+    seen: set[str] = set()
     for el in body.iter(*_PARAGRAPH_TAGS, *_OWN_TEXT_TAGS):
         tag = el.tag
         if tag in _PARAGRAPH_TAGS:
@@ -241,6 +242,10 @@ def _score(body: etree._Element) -> _Scores:
         length = _text_len(text)
         if length < 25:
             continue
+        # a widget's text repeated on the page ("Thanks! You rated this picture.") is no story
+        if text in seen:
+            continue
+        seen.add(text)
         points = 1 + len(_PUNCT_RE.findall(text)) + min(length / 100, 3)
         level_el = el if own else el.getparent()
         for level in range(3):
