@@ -811,3 +811,17 @@ def test_a_widget_text_repeated_on_the_page_does_not_outscore_the_story():
             f"<p>{PARAGRAPHS[1]}</p></div>")
     body = _body_of(page)
     assert body.startswith("The city council approved") and "Vielen Dank" not in body
+
+
+def test_a_one_line_block_with_a_content_class_does_not_win_over_the_story():
+    steps = "".join(
+        f"<div class='step'><div class='copy'><div>Step {i}: stir the flour, the butter, the "
+        "sugar and the eggs into a dough, then leave it to rest, covered, in a warm place for "
+        "an hour, until it has doubled in size.</div></div></div>" for i in range(4)
+    )
+    page = (
+        "<div><div class='is-content-box'><p>Used products, click for details.</p></div>"
+        f"<div class='preparation'>{steps}</div></div>"
+    )
+    body = _body_of(page)
+    assert "Step 0: stir the flour" in body and "Step 3" in body

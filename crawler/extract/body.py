@@ -39,6 +39,7 @@ _RANKED = 8
 _MIN_RIVALS = 3
 #: Same-class blocks scoring this share of the best are parts of one story.
 _TWIN_SHARE = 0.3
+_MIN_CONTENT = 80
 #: Siblings of the best node scoring at least this share of it are part of the article.
 _SIBLING_SHARE = 0.2
 _POSITIVE_RE = re.compile(
@@ -288,13 +289,22 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
     return top
 
 
+def _size_factor(el: etree._Element) -> float:
+    """A block of a line or two is no article, however its class names it ("content-box")."""
+    size = _visible_size(el)
+    if size < _MIN_CONTENT:
+        # a CJK character weighs double, as in the scoring
+        size = _text_len(" ".join("".join(el.itertext()).split()))
+    return min(1.0, size / _MIN_CONTENT)
+
+
 def find_content(body: etree._Element) -> list[etree._Element]:
     """The element(s) holding the article text, best first; empty when nothing scores."""
     scores = _score(body).values
     if not scores:
         return []
     ranked = sorted(scores, key=scores.get, reverse=True)[:_RANKED]
-    final = {el: scores[el] * (1 - _link_density(el)) for el in ranked}
+    final = {el: scores[el] * (1 - _link_density(el)) * _size_factor(el) for el in ranked}
     top = max(final, key=final.get)
     best = final[top]
     top = _promote(top, final)
