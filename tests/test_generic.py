@@ -487,11 +487,12 @@ def test_lines_of_page_furniture_are_dropped():
         f"<div class='story'>{_STORY}<p>Weitere Informationen:</p><p>Das könnte dich auch "
         "interessieren</p><p>23.10.2018</p><p>Related Coverage</p><p>- Anzeige -</p>"
         "<p>À lire aussi » Un autre article</p><p>Abbildung 4: Eine Karte</p>"
-        "<p>Kommentar verfassen</p></div>"
+        "<p>Kommentar verfassen</p><p>Letzte Aktualisierung am 2.02.2022 / Affiliate Links</p>"
+        "</div>"
     )
     body = _body_of(page)
     for line in ("Weitere Informationen", "interessieren", "23.10.2018", "Related Coverage",
-                 "Anzeige", "lire aussi", "Abbildung", "Kommentar"):
+                 "Anzeige", "lire aussi", "Abbildung", "Kommentar", "Letzte Aktualisierung"):
         assert line not in body
 
 

@@ -91,7 +91,8 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"|(?:werbung|anzeige|advertisement)\s*[.:]\s|abbildung(?:\s*\d+)?\s*:|quelle\s*:"
     r"|submit (?:your |a )?letter to the editor|der beitrag wurde am |never miss\b|"
     r"klicken sie auf den \w+ button"
-    r"|photograph by |(?:zuletzt )?aktualisiert am |subscribe now\b"
+    r"|photograph by |(?:zuletzt )?aktualisiert am |letzte aktualisierung am |last updated on "
+    r"|subscribe now\b"
     r"|hier geht(?:'s| es) zu)",
     re.I,
 )
