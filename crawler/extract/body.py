@@ -39,6 +39,7 @@ _RANKED = 8
 _MIN_RIVALS = 3
 #: Same-class blocks scoring this share of the best are parts of one story.
 _TWIN_SHARE = 0.3
+#: A candidate with less text than this (CJK counted double) is scaled down: a line is no story.
 _MIN_CONTENT = 80
 #: Siblings of the best node scoring at least this share of it are part of the article.
 _SIBLING_SHARE = 0.2
@@ -112,6 +113,7 @@ _CAPTION_LINE = 400
 #: printed in the text column by gallery and lightbox scripts.
 _CREDITED_CAPTION_RE = re.compile(r".*\s[|•]\s*©\s*[^|•©]{2,80}$")
 _DIGIT_RE = re.compile(r"\d")
+#: Boxes under a linked heading, shorter than _TEASER_MAX and a tenth of the content: teasers.
 _TEASER_TAGS = frozenset({"div", "section", "article"})
 _TEASER_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 _TEASER_MAX = 400
@@ -368,8 +370,8 @@ def _is_table_figure(el: etree._Element) -> bool:
 
 
 def _is_link_card(el: etree._Element) -> bool:
-    """A link wrapping a heading or paragraph: a teaser card of another page, never a link
-    inside the story's sentences."""
+    """A short link wrapping a heading, paragraph or block: a teaser card of another page,
+    never a link inside the story's sentences."""
     return any(
         isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants()
     ) and _visible_size(el) < _CARD_MAX
