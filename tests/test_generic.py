@@ -499,11 +499,12 @@ def test_lines_of_page_furniture_are_dropped():
         f"<div class='story'>{_STORY}<p>Weitere Informationen:</p><p>Das könnte dich auch "
         "interessieren</p><p>23.10.2018</p><p>Related Coverage</p><p>- Anzeige -</p>"
         "<p>À lire aussi » Un autre article</p><p>Abbildung 4: Eine Karte</p>"
-        "<p>Kommentar verfassen</p></div>"
+        "<p>Kommentar verfassen</p><p>Letzte Aktualisierung am 2.02.2022 / Affiliate Links</p>"
+        "</div>"
     )
     body = _body_of(page)
     for line in ("Weitere Informationen", "interessieren", "23.10.2018", "Related Coverage",
-                 "Anzeige", "lire aussi", "Abbildung", "Kommentar"):
+                 "Anzeige", "lire aussi", "Abbildung", "Kommentar", "Letzte Aktualisierung"):
         assert line not in body
 
 
@@ -697,3 +698,156 @@ def test_the_innermost_lead_leaves_the_intro_box_picture_caption_out():
     )
     body = _body_of(page)
     assert body.startswith("The city council passed") and "Picture text" not in body
+
+
+# --- body snippets (round 3) ----------------------------------------------------------------
+
+
+def test_newsletter_and_app_prompts_are_dropped_but_story_lines_about_them_are_not():
+    page = (
+        f"<div class='story'>{_STORY}<p>The club's newsletter, written by volunteers, reached "
+        "four hundred members last year.</p><p>Get the latest updates in your inbox: subscribe "
+        "to our newsletter.</p><p>Melde dich hier für unseren Newsletter an!</p><p>For breaking "
+        "news download our apps for iOS and Android.</p><p>The app for Android was updated "
+        "twice.</p></div>"
+    )
+    body = _body_of(page)
+    assert "written by volunteers" in body and "The app for Android was updated" in body
+    assert "subscribe" not in body and "Melde dich" not in body and "download" not in body
+
+
+def test_a_bem_author_bio_stays_chrome_beside_a_content_word():
+    kind = classify("post-author__bio columns")
+    assert kind & CHROME and not kind & CONTENT
+    assert classify("post-content") & CONTENT
+
+
+def test_a_table_in_a_figure_is_text_but_a_picture_caption_is_not():
+    page = (
+        f"<div class='story'>{_STORY}<figure class='wp-block-table'><table><tr><td>Fee per "
+        "withdrawal</td><td>1 GBP</td></tr></table><figcaption>Table 1: fees</figcaption>"
+        "</figure><figure><img src='/a.jpg'><p>Photo text under the picture</p></figure></div>"
+    )
+    body = _body_of(page)
+    assert "Fee per withdrawal" in body and "1 GBP" in body
+    assert "Table 1" not in body and "Photo text" not in body
+
+
+def test_a_link_wrapping_a_heading_is_a_teaser_card_not_story_text():
+    page = (
+        f"<div class='story'>{_STORY}<p>The mayor <a href='/m'>said on Monday</a> that the "
+        "budget is final.</p><div><a href='/other'><h2>Another story about the harbour</h2>"
+        "<p>Its teaser.</p></a></div></div>"
+    )
+    body = _body_of(page)
+    assert "said on Monday that the budget is final" in body
+    assert "Another story" not in body and "Its teaser" not in body
+
+
+def test_a_description_classed_paragraph_beside_the_headline_is_the_lead():
+    page = (
+        "<article><div class='head'><h1>Council passes budget</h1>"
+        "<p class='news-description'>The city council passed next year's budget on Monday "
+        "after a long debate about schools, roads and the new library.</p></div>"
+        f"<div class='story'>{_STORY}</div></article>"
+    )
+    assert _body_of(page).startswith("The city council passed next year's budget")
+
+
+def test_a_lead_in_a_page_header_beside_main_heads_the_body():
+    page = (
+        "<header class='page-header'><h1>Council passes budget</h1><div class='text-lead'><p>The "
+        "city council passed next year's budget on Monday after a long debate about schools, "
+        f"roads and the new library.</p></div></header><main>{_STORY}</main>"
+    )
+    assert _body_of(page).startswith("The city council passed next year's budget")
+
+
+def test_a_subheading_id_made_of_its_words_is_no_chrome_or_date():
+    page = (
+        f"<div class='story'>{_STORY}<h3 id='nav_only_the_foil_remains'>Only the foil remains"
+        "</h3><p>The rest of the battery is ground up and sorted by a machine into metals and "
+        "plastics.</p><h3 id='date-and-place-of-the-seminars'>Date and place of the seminars</h3>"
+        "</div>"
+    )
+    body = _body_of(page)
+    assert "Only the foil remains" in body and "Date and place of the seminars" in body
+
+
+def test_print_and_pdf_buttons_in_other_languages_are_furniture():
+    page = f"<div class='story'>{_STORY}<p>Drucken</p><p>drukuj</p><p>Download PDF</p></div>"
+    body = _body_of(page)
+    assert "Drucken" not in body and "drukuj" not in body and "PDF" not in body
+
+
+def test_a_place_dateline_opening_the_story_is_kept_but_a_date_span_is_not():
+    page = (
+        "<div class='story'><p><span class='dateline'>KOBE – </span>A total of 6,000 surgical "
+        "masks have been lost at a hospital in Kobe, it was learned on Tuesday morning.</p>"
+        f"<p><span class='date'>18.02.2020</span> by the newsroom</p>{_STORY}</div>"
+    )
+    body = _body_of(page)
+    assert "KOBE – A total of 6,000" in body and "18.02.2020" not in body
+
+
+def test_a_breadcrumb_paragraph_is_chrome():
+    page = (
+        "<div class='entry'><p class='breadcrumb-navigation'>&gt; <a href='/blog'>Blog</a> &gt; "
+        f"<a href='/land'>Aus den Ländern</a> &gt; Jahrestagung 2015</p>{_STORY}</div>"
+    )
+    body = _body_of(page)
+    assert "Aus den Ländern" not in body and "Paragraph 0" in body
+
+
+def test_state_modifier_classes_do_not_make_a_wrapper_chrome():
+    assert not classify("article container has-recommendations") & CHROME
+    assert not classify("layout with-sidebar no-share") & CHROME
+    assert classify("recommendations") & CHROME
+
+
+def test_a_caption_line_ending_in_its_credit_is_furniture():
+    page = (
+        f"<div class='story'>{_STORY}<div>Lee Elder at the Masters in 1975. | © Augusta National/"
+        "Getty Images</div><p>© 2020 The Daily Example. All rights reserved.</p></div>"
+    )
+    body = _body_of(page)
+    assert "Getty Images" not in body and "All rights reserved" in body
+
+
+def test_a_short_box_under_a_linked_heading_is_a_teaser_but_a_short_post_is_not():
+    teaser = (
+        "<div class='box'><h2><a href='/podcast'>Coronavirus update: the podcast</a></h2>"
+        "<p>Every week the virologist answers questions in a podcast.</p></div>"
+    )
+    body = _body_of(f"<div class='story'>{_STORY}{teaser}{_STORY}</div>")
+    assert "the podcast" not in body and "Every week" not in body
+    post = _body_of(
+        "<div class='post'><h2><a href='/p/1'>A short post</a></h2><p>I know I am tired and "
+        "should not say this, but the night was long.</p></div>"
+    )
+    assert "the night was long" in post
+
+
+def test_a_widget_text_repeated_on_the_page_does_not_outscore_the_story():
+    ratings = "".join(
+        "<div class='slide'><p>Vielen Dank! Du hast das Bild bereits bewertet, melde dich an.</p>"
+        "</div>" for _ in range(40)
+    )
+    page = (f"<div class='gallery'>{ratings}</div><div><p>{PARAGRAPHS[0]}</p>"
+            f"<p>{PARAGRAPHS[1]}</p></div>")
+    body = _body_of(page)
+    assert body.startswith("The city council approved") and "Vielen Dank" not in body
+
+
+def test_a_one_line_block_with_a_content_class_does_not_win_over_the_story():
+    steps = "".join(
+        f"<div class='step'><div class='copy'><div>Step {i}: stir the flour, the butter, the "
+        "sugar and the eggs into a dough, then leave it to rest, covered, in a warm place for "
+        "an hour, until it has doubled in size.</div></div></div>" for i in range(4)
+    )
+    page = (
+        "<div><div class='is-content-box'><p>Used products, click for details.</p></div>"
+        f"<div class='preparation'>{steps}</div></div>"
+    )
+    body = _body_of(page)
+    assert "Step 0: stir the flour" in body and "Step 3" in body

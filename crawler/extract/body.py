@@ -39,6 +39,8 @@ _RANKED = 8
 _MIN_RIVALS = 3
 #: Same-class blocks scoring this share of the best are parts of one story.
 _TWIN_SHARE = 0.3
+#: A candidate with less text than this (CJK counted double) is scaled down: a line is no story.
+_MIN_CONTENT = 80
 #: Siblings of the best node scoring at least this share of it are part of the article.
 _SIBLING_SHARE = 0.2
 _POSITIVE_RE = re.compile(
@@ -64,6 +66,7 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"\W*(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
     r"continue reading(?: below)?|read more|don'?t miss|trending|tags?|share(?: this)?|"
     r"(?:share )?article|comments?|related(?: articles| stories)?|more on this|print|e-?mail|"
+    r"drucken|drukuj|imprimir|imprimer|download pdf|pdf herunterladen|"
     # headings that announce links, contacts or widgets after the story, not the story
     r"related (?:coverage|posts|content|topics)|you (?:may|might) also like|news|"
     r"(?:(?:das )?thema )?könnte (?:dich|sie) (?:auch )?interessieren|das könnte (?:dich|sie) "
@@ -91,10 +94,34 @@ _BOILERPLATE_LINE_RE = re.compile(
     r"|(?:werbung|anzeige|advertisement)\s*[.:]\s|abbildung(?:\s*\d+)?\s*:|quelle\s*:"
     r"|submit (?:your |a )?letter to the editor|der beitrag wurde am |never miss\b|"
     r"klicken sie auf den \w+ button"
-    r"|photograph by |(?:zuletzt )?aktualisiert am |subscribe now\b"
+    r"|photograph by |(?:zuletzt )?aktualisiert am |letzte aktualisierung am |last updated on "
+    r"|subscribe now\b"
     r"|hier geht(?:'s| es) zu)",
     re.I,
 )
+#: A short line inviting the reader to a newsletter ("Sign up for our newsletter", "Abonnieren
+#: Sie den Newsletter") or to the site's app ("download our apps for iOS and Android"): the
+#: text of a sign-up box, not the story's.
+_PROMPT_LINE_RE = re.compile(
+    r"(?=.*newsletter)(?=.*(?:subscri|sign(?:ing)? up|abonn|anmeld|melde (?:dich|sie)|hol dir|"
+    r"registr|suscri|inscri|zapisz|inbox|posteingang))"
+    r"|(?=.*\bapps?\b)(?=.*\b(?:ios|android|app store|google play)\b)"
+    r"(?=.*\b(?:download|install|herunterladen|descarga)\w*)",
+    re.I,
+)
+_PROMPT_LINE = 300
+_CAPTION_LINE = 400
+#: A picture's caption ending in its credit after a bar ("The mayor in 1975. | © Getty Images"),
+#: printed in the text column by gallery and lightbox scripts.
+_CREDITED_CAPTION_RE = re.compile(r".*\s[|•]\s*©\s*[^|•©]{2,80}$")
+_DIGIT_RE = re.compile(r"\d")
+#: Boxes under a linked heading, shorter than _TEASER_MAX and a tenth of the content: teasers.
+_TEASER_TAGS = frozenset({"div", "section", "article"})
+_TEASER_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_TEASER_MAX = 400
+_TEASER_SHARE = 0.1
+_CARD_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "div"})
+_CARD_MAX = 300
 _LINE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"})
 _LINK_LINE = 100
 _ADDRESS_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$|\S@\S+\.\w")
@@ -254,6 +281,7 @@ class _Scores:
 
 def _score(body: etree._Element) -> _Scores:
     scores = _Scores()
+    seen: set[str] = set()
     for el in body.iter(*_PARAGRAPH_TAGS, *_OWN_TEXT_TAGS):
         tag = el.tag
         if tag in _PARAGRAPH_TAGS:
@@ -267,6 +295,10 @@ def _score(body: etree._Element) -> _Scores:
         length = _text_len(text)
         if length < 25:
             continue
+        # a widget's text repeated on the page ("Thanks! You rated this picture.") is no story
+        if text in seen:
+            continue
+        seen.add(text)
         points = 1 + _punctuation(text) + min(length / 100, 3)
         level_el = el if own else el.getparent()
         for level in range(3):
@@ -309,13 +341,22 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
     return top
 
 
+def _size_factor(el: etree._Element) -> float:
+    """A block of a line or two is no article, however its class names it ("content-box")."""
+    size = _visible_size(el)
+    if size < _MIN_CONTENT:
+        # a CJK character weighs double, as in the scoring
+        size = _text_len(" ".join("".join(el.itertext()).split()))
+    return min(1.0, size / _MIN_CONTENT)
+
+
 def find_content(body: etree._Element) -> list[etree._Element]:
     """The element(s) holding the article text, best first; empty when nothing scores."""
     scores = _score(body).values
     if not scores:
         return []
     ranked = sorted(scores, key=scores.get, reverse=True)[:_RANKED]
-    final = {el: scores[el] * (1 - _link_density(el)) for el in ranked}
+    final = {el: scores[el] * (1 - _link_density(el)) * _size_factor(el) for el in ranked}
     top = max(final, key=final.get)
     best = final[top]
     top = _promote(top, final)
@@ -366,14 +407,60 @@ def _is_link_line(el: etree._Element) -> bool:
     return not _ADDRESS_RE.search("".join(el.itertext()))
 
 
+def _is_furniture(line: str) -> bool:
+    return _BOILERPLATE_LINE_RE.match(line) is not None or (
+        len(line) < _PROMPT_LINE and _PROMPT_LINE_RE.match(line) is not None
+    ) or (len(line) < _CAPTION_LINE and _CREDITED_CAPTION_RE.match(line) is not None)
+
+
+def _is_table_figure(el: etree._Element) -> bool:
+    """A <figure> around a data table ("wp-block-table"): the table is text, unlike a picture."""
+    return el.tag == "figure" and el.find(".//table") is not None
+
+
+def _is_link_card(el: etree._Element) -> bool:
+    """A short link wrapping a heading, paragraph or block: a teaser card of another page,
+    never a link inside the story's sentences."""
+    return any(
+        isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants()
+    ) and _visible_size(el) < _CARD_MAX
+
+
+def _is_place_dateline(el: etree._Element) -> bool:
+    """A date-classed span opening a sentence with a place and no date ("KOBE – A total of..."):
+    the story's first words, not a date line."""
+    return (
+        el.tag in _INLINE_TAGS
+        and bool(el.tail and el.tail.strip())
+        and not _DIGIT_RE.search("".join(el.itertext()))
+    )
+
+
+def _is_teaser_box(el: etree._Element, max_size: float) -> bool:
+    """A short box headed by a linked heading ("<h2><a>Other story</a></h2><p>Its summary</p>"):
+    a teaser of another page set into the story."""
+    if _visible_size(el) >= max_size:
+        return False
+    heading = next(el.iter(*_TEASER_HEADINGS), None)
+    if heading is None:
+        return False
+    size = _visible_size(heading)
+    return size > 0 and sum(_visible_size(a) for a in heading.iter("a")) >= 0.9 * size
+
+
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
-    def __init__(self, keep_link_lists: bool, skip: set[etree._Element]) -> None:
+    def __init__(self, keep_link_lists: bool, skip: set[etree._Element],
+                 roots: list[etree._Element]) -> None:
         self.paragraphs: list[str] = []
         self.buffer: list[str] = []
         self.keep_link_lists = keep_link_lists
         self.skip = skip
+        # the content blocks themselves, or a tenth of them: a short story under a linked
+        # headline is no teaser
+        self.roots = set(roots)
+        self.teaser_max = min(_TEASER_MAX, _TEASER_SHARE * sum(_visible_size(r) for r in roots))
 
     def flush(self) -> None:
         if not self.buffer:
@@ -385,16 +472,21 @@ class _Collector:
         self.buffer.clear()
         if text:
             lines = _NEWLINES_RE.split(text) if "\n" in text else (text,)
-            self.paragraphs.extend(t for t in lines if t and not _BOILERPLATE_LINE_RE.match(t))
+            self.paragraphs.extend(t for t in lines if t and not _is_furniture(t))
 
     def walk(self, el: etree._Element) -> None:
         tag = el.tag
         if tag == "br":
             self.flush()
-        elif tag in _SKIP_IN_BODY or el in self.skip or (
+        elif (tag in _SKIP_IN_BODY and not _is_table_figure(el)) or (
+            el in self.skip and not _is_place_dateline(el)
+        ) or (
             not self.keep_link_lists and (
                 (tag in _CONTAINER_TAGS and _is_link_list(el))
                 or (tag in _LINE_TAGS and _is_link_line(el))
+                or (tag == "a" and _is_link_card(el))
+                or (tag in _TEASER_TAGS and el not in self.roots
+                    and _is_teaser_box(el, self.teaser_max))
             )
         ):
             pass
@@ -421,7 +513,7 @@ def collect(elements: list[etree._Element], headline: str | None = None,
             keep_link_lists: bool = False, skip: set[etree._Element] | None = None) -> list[str]:
     """Paragraph texts of the content elements, in document order, leaving out ``skip``
     (captions, date lines) and lines of page furniture ("Advertisement", "Read more: ...")."""
-    collector = _Collector(keep_link_lists, skip or set())
+    collector = _Collector(keep_link_lists, skip or set(), elements)
     for el in elements:
         tail, el.tail = el.tail, None
         collector.walk(el)
@@ -473,8 +565,9 @@ def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etr
     first = content[0]
     levels = {}
     top = None
+    # up to <body>: a page header beside <main> holds the lead as often as an article header
     for level, ancestor in enumerate(first.iterancestors(), 1):
-        if level > _LEAD_LEVELS or ancestor.tag in ("body", "html"):
+        if level > _LEAD_LEVELS or ancestor.tag == "html":
             break
         levels[ancestor] = level
         top = ancestor

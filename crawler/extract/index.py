@@ -25,6 +25,7 @@ NEVER_TEXT = frozenset(
 #: Page-structure tags that are chrome unless broken markup left the article inside them.
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_SUBHEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 #: Tags whose class never makes them chrome: the page itself, links and paragraphs.
 _KEEP_TAGS = frozenset({"body", "html", "a", "p", "main", "article"})
 #: Tags never indexed as chrome by class: kept, or already chrome by tag.
@@ -63,9 +64,11 @@ _DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "st
                   "zeit", "fecha", "pubtime", "pubdate")
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
 #: Token prefixes of an article's lead paragraph (standfirst), often set apart from the body
-#: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy".
+#: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy",
+#: "news-description".
 _LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", "subheadline",
-                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph")
+                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph",
+                  "description")
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
@@ -91,7 +94,8 @@ _CHROME_RE = re.compile(
 #: Chrome words that a content word beside them does not redeem: a "related_post" block or a
 #: "recommended-articles" row lists other stories, an "author-box" presents the writer.
 _STRONG_CHROME_RE = re.compile(
-    f"{_START}(?:relate|recommend|outbrain|taboola)|author-(?:bio|box|desc)|about-author|sabox"
+    # "author-bio", BEM "post-author__bio"
+    f"{_START}(?:relate|recommend|outbrain|taboola)|author[-_]+(?:bio|box|desc)|about-author|sabox"
 )
 _CONTENT_RE = re.compile(f"{_START}(?:{_alternation(_CONTENT_PREFIXES)})")
 _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
@@ -99,6 +103,10 @@ _CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
 _DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
 _LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
+
+#: State modifiers ("has-sidebar", "with-comments", "no-share") say what a block holds or lacks,
+#: not what it is: the article wrapper of a page with recommendations is no recommendation.
+_MODIFIER_RE = re.compile(r"(?<![^\s])(?:has|with|without|no)[-_]\S*")
 
 CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
 
@@ -111,7 +119,7 @@ def classify(attrs: str) -> int:
     Class strings repeat across a page and across the pages of a site: the verdict is cached
     (ids are unique, so class and id are classified apart).
     """
-    lowered = attrs.lower()
+    lowered = _MODIFIER_RE.sub(" ", attrs.lower())
     kind = 0
     if _CHROME_RE.search(lowered):
         kind |= CHROME
@@ -199,7 +207,8 @@ def index_page(body: etree._Element) -> PageIndex:
         elif tag == "figcaption":
             index.captions.append(el)
         cls = el.get("class")
-        ident = el.get("id")
+        # a heading's id is an anchor made of its words ("nav_the_results", "date-and-place")
+        ident = el.get("id") if tag not in _SUBHEADING_TAGS else None
         style = el.get("style")
         if cls is None and ident is None:
             if style is not None and (el.get("hidden") is not None or _hides(style)):
@@ -213,6 +222,9 @@ def index_page(body: etree._Element) -> PageIndex:
             continue
         # An <img> is never text: "img-share" (a sharable picture) is no share bar.
         if kind & CHROME and not kind & CONTENT and tag not in _NEVER_CHROME and tag != "img":
+            index.chrome.append(el)
+        elif kind & CRUMB and tag == "p":
+            # a paragraph classed as a breadcrumb trail is one, whatever else its class says
             index.chrome.append(el)
         if kind & TITLE and tag not in _HEADING_TAGS:
             index.headings.append(el)
