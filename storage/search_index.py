@@ -34,7 +34,8 @@ CJK = (
     "\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3105-\u312f"
     "\u31a0-\u31bf\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 )
-_CJK_RUN = re.compile(f"[{CJK}]+")
+#: Splits text into non-CJK parts (even indexes) and CJK runs (odd indexes).
+_CJK_RUNS = re.compile(f"([{CJK}]+)")
 _CJK_RUN_AT_END = re.compile(f"[{CJK}]+$")
 #: Letters and digits that are not CJK: what ``unicode61`` puts in words.
 WORD_CHARS = rf"[^\W_{CJK}]"
@@ -44,15 +45,27 @@ _CHUNK = 500
 
 def index_text(text: str | None) -> str | None:
     """``text`` as it is indexed: every CJK run replaced by its windows, the rest unchanged."""
-    if not text:
+    if not text or text.isascii():
         return text
-    return _CJK_RUN.sub(_windows, text)
+    parts = _CJK_RUNS.split(text)
+    # A run's windows are its first character, then every later character as "c c":
+    # 李强出席 -> 李 + "强 强" + "出 出" + "席 席" = "李强 强出 出席 席". One C-level translate per
+    # run instead of a string per window (this is most of the writer's time on Chinese text).
+    parts[1::2] = [run[0] + run[1:].translate(_DOUBLED) for run in parts[1::2]]
+    # Spaces around each run: a word touching it (G20峰会) must stay a token of its own.
+    return " ".join(parts)
 
 
-def _windows(run: re.Match[str]) -> str:
-    chars = run.group()
-    # Spaces around: a word touching the run (G20峰会) must stay a token of its own.
-    return " " + " ".join([chars[i : i + 2] for i in range(len(chars))]) + " "
+class _Doubled(dict[int, str]):
+    """``str.translate`` table: every character to "c c", filled as characters are met."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        self[codepoint] = doubled = f"{char} {char}"
+        return doubled
+
+
+_DOUBLED = _Doubled()
 
 
 def match_term(term: str) -> str | None:
