@@ -192,3 +192,12 @@ def test_a_reader_of_a_file_not_yet_migrated_gets_a_clear_error(tmp_path: Path) 
     reader = connect(path, readonly=True)  # readers never migrate
     with pytest.raises(sqlite3.OperationalError, match="predates it; any writer"):
         search(reader, "新闻")
+
+
+def test_a_batch_larger_than_one_insert_statement_is_indexed_whole(db) -> None:
+    many = [article(100 + n, f"Batch article {n}", f"Body word{n}.") for n in range(700)]
+    result = ArticleWriter(db).write(many)
+    assert [ids(db, f"word{n}") for n in (0, 332, 333, 699)] == [
+        [result.ids[n]] for n in (0, 332, 333, 699)
+    ]
+    assert db["articles_fts_words"].count == 3 + 700
