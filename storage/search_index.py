@@ -1,4 +1,4 @@
-"""The word index behind :func:`storage.queries.search`: ``articles_fts_words``.
+"""The one full-text index, ``articles_fts_words``: behind :func:`storage.queries.search`.
 
 FTS5's ``unicode61`` tokenizer splits text into words at spaces and punctuation, which serves
 English, but Chinese has no spaces, so a whole run of Chinese characters would be one token and
