@@ -185,3 +185,22 @@ def m004_articles_fts_words(db: sqlite_utils.Database) -> None:
         """
     )
     search_index.index_missing(db)
+
+
+@migrations()
+def m005_drop_trigram_index(db: sqlite_utils.Database) -> None:
+    """Drop the trigram index ``articles_fts``: ``articles_fts_words`` is the one full-text
+    index (issue 7).
+
+    Search stopped using the trigram index in m004, but its triggers still indexed every
+    article: four times the cost of the word index, three quarters of a crawl's storage time.
+    The triggers go first (by name: sqlite-utils' ``disable_fts()`` does not recognise the
+    ``articles_au`` that m001 rewrote); dropping the FTS5 table drops its shadow tables. The
+    freed pages stay in the file until a ``VACUUM`` (see docs/operations.md). Articles another
+    client inserted were in the trigram index (its triggers saw them) but not in the word
+    index: they are indexed now, so no article drops out of search.
+    """
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    search_index.index_missing(db)

@@ -237,10 +237,10 @@ def test_search_english_word_ranked_with_snippet(news_db: Path) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        (["新闻办公室"], [1]),  # 3+ characters: the trigram index
+        (["新闻办公室"], [1]),  # 3+ characters: a phrase of windows
         (["常务会议"], [2]),
         (["国务院"], [2, 1]),  # bm25: in 2's headline and twice in its body
-        (["李强"], [2, 1]),  # 2 characters: LIKE, headline matches first
+        (["李强"], [2, 1]),  # 2 characters: one window, headline matches first
         (["经济"], [2, 1]),  # in both bodies, neither headline: newest first
         (["李"], [2, 1]),  # 1 character
         (["李强", "发布会"], [1]),  # every term must occur

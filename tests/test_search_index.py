@@ -47,7 +47,12 @@ def test_index_text_splits_cjk_runs_into_windows() -> None:
     text = search_index.index_text("发布会，李强 G20峰会 Xi'an")
     assert text.split() == ["发布", "布会", "会", "，", "李强", "强", "G20", "峰会", "会", "Xi'an"]
     assert search_index.index_text("Only English.") == "Only English."
+    assert search_index.index_text("Café “quoted”") == "Café “quoted”"  # not ASCII, no CJK
     assert search_index.index_text(None) is None
+    # One-character runs, kana, and characters beyond the BMP are windowed alike.
+    assert search_index.index_text("a李b").split() == ["a", "李", "b"]
+    assert search_index.index_text("カタカナ").split() == ["カタ", "タカ", "カナ", "ナ"]
+    assert search_index.index_text("𠀀𠀁x").split() == ["𠀀𠀁", "𠀁", "x"]
 
 
 @pytest.mark.parametrize(
@@ -192,3 +197,21 @@ def test_a_reader_of_a_file_not_yet_migrated_gets_a_clear_error(tmp_path: Path) 
     reader = connect(path, readonly=True)  # readers never migrate
     with pytest.raises(sqlite3.OperationalError, match="predates it; any writer"):
         search(reader, "新闻")
+
+
+def test_a_batch_larger_than_one_insert_statement_is_indexed_whole(db) -> None:
+    many = [article(100 + n, f"Batch article {n}", f"Body word{n}.") for n in range(700)]
+    result = ArticleWriter(db).write(many)
+    assert [ids(db, f"word{n}") for n in (0, 332, 333, 699)] == [
+        [result.ids[n]] for n in (0, 332, 333, 699)
+    ]
+    assert db["articles_fts_words"].count == 3 + 700
+
+
+def test_a_new_article_after_the_last_one_was_deleted_takes_its_id_cleanly(db) -> None:
+    db["articles"].delete(3)  # another client; its index row goes with it (trigger)
+    (new_id,) = ArticleWriter(db).write([article(9, "Harbin ice festival", "Snow.")]).ids
+    assert new_id == 3  # what SQLite itself would choose: one past the largest id
+    assert ids(db, "harbin") == [3]
+    assert ids(db, "李强") == [1]  # the deleted article's text is not found under the new one
+    assert db.execute("select count(*) from images where article_id = 3").fetchone() == (0,)
