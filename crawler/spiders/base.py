@@ -19,13 +19,21 @@ from w3lib.url import url_query_cleaner
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+from crawler.encoding import decode_html
 from crawler.items import Article
-from crawler.parse_pool import ParsePool
-from crawler.parsers import ParseError
+from crawler.parsers import ParseError, ParsePath, Parser, parse_with_fallback
+from crawler.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
 
 _SCHEMES = ("http://", "https://")
+
+
+def parse_body(
+    body: bytes, content_type: bytes | None, url: str, parser: Parser
+) -> tuple[Article, ParsePath]:
+    """Decode an article page and parse it (site parser, generic fallback): pure, for a worker."""
+    return parse_with_fallback(decode_html(body, content_type), url, parser)
 
 
 class NewsSpider(scrapy.Spider):
@@ -59,12 +67,12 @@ class NewsSpider(scrapy.Spider):
         if start_url:
             self.start_urls = [u.strip() for u in start_url.split(",") if u.strip()]
         #: Where article pages are parsed: worker processes in a crawl (``from_crawler``).
-        self.parse_pool = ParsePool(0)
+        self.workers = WorkerPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.parse_pool = ParsePool.from_crawler(crawler)
+        spider.workers = WorkerPool.from_crawler(crawler)
         return spider
 
     @classmethod
@@ -134,9 +142,13 @@ class NewsSpider(scrapy.Spider):
             return
         try:
             # The bytes, not response.text: it trusts a lying Content-Type charset (see
-            # crawler/encoding.py); the pool decodes them as decode_response does.
-            article, path = await self.parse_pool.parse(
-                response.body, response.headers.get(b"Content-Type"), response.url, self.parser
+            # crawler/encoding.py). Bytes are also what is cheapest to send to a worker.
+            article, path = await self.workers.run(
+                parse_body,
+                response.body,
+                response.headers.get(b"Content-Type"),
+                response.url,
+                self.parser,
             )
         except ParseError as exc:
             self.drop(response.url, "parse_error", str(exc))

@@ -1,4 +1,4 @@
-"""ParsePool: article pages parsed in a worker process, with the crawl's guarantees kept.
+"""WorkerPool: article pages parsed in a worker process, with the crawl's guarantees kept.
 
 Real processes throughout: a crawl script with its own spider (a worker that dies on one page),
 and ``scrapy crawl govt_chinadaily`` on the fault server stopped with Ctrl-C (SIGINT to the
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parse_pool import parse_body
 from crawler.parsers import govt_chinadaily
 from crawler.parsers import parse_with_fallback as parse_in_process
+from crawler.spiders.base import parse_body
 from tests.conftest import DEMO_MIRROR
 from tests.faultserver import BULK_ARTICLES, FaultServer, list_url
 from tests.test_reliability_process import check_complete, count_articles, wait_for_articles
@@ -81,7 +81,7 @@ if int(sys.argv[1]):  # with no worker, the crash would be the crawl's own
 urls.append("data:text/html,pid/main-pid.html")
 process = CrawlerProcess({
     "ITEM_PIPELINES": {"__main__.Collect": 100},
-    "GOVNEWS_PARSE_WORKERS": int(sys.argv[1]),
+    "GOVNEWS_WORKERS": int(sys.argv[1]),
     "CONCURRENT_REQUESTS": 4,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
