@@ -2,6 +2,7 @@
 
     python -m benchmarks.crawl [--articles 1000] [--concurrency 16] [--mirror DIR] [--server fast]
     python -m benchmarks.crawl --articles 5000          # the issue's full-size run
+    python -m benchmarks.crawl -s GOVNEWS_WORKERS=0     # a setting for the govnews run
 
 Writes a synthetic govt.chinadaily mirror (``benchmarks.synthetic``; ``--mirror DIR`` keeps and
 reuses it), serves it on 127.0.0.1 from a separate process, then runs, one after the other and
@@ -12,10 +13,12 @@ with the same settings (concurrency, no delay, no AutoThrottle, robots.txt obeye
 
 Pages/s are counted by the server (each response it sent), between the first and the last
 request, so process start-up is left out of both; CPU ms/page is the crawl process's CPU time
-over the same window, the steadier figure on a shared machine. The crawl process's RSS is
+over the same window, the steadier figure on a shared machine; its worker processes'
+(``GOVNEWS_WORKERS``, crawler/workers.py) CPU time is reported apart. The crawl process's RSS is
 sampled meanwhile (``/proc/PID/status``); growth = peak RSS at the end minus peak RSS when the
 ``--rss-from``-th page was served. Targets (issue 7): govnews >= 0.7 x bare pages/s, growth
-<= 50 MB over pages 1,000-5,000.
+<= 50 MB over pages 1,000-5,000. ``--without-trigram-fts`` drops the triggers that keep the
+trigram index ``articles_fts`` in the govnews DB before the run: what storing costs without it.
 """
 
 from __future__ import annotations
@@ -274,8 +277,8 @@ def measure(
 ) -> Run:
     """Run ``cmd`` and sample the server's count and the process's RSS and CPU until it exits.
 
-    With ``py_spy``, py-spy samples the process from outside (``--nonblocking``: the crawl is
-    never paused) and writes collapsed stacks there when the crawl exits.
+    With ``py_spy``, py-spy samples the process and its workers from outside (``--nonblocking``:
+    the crawl is never paused) and writes collapsed stacks there when the crawl exits.
     """
     before = server.count()
     server_cpu = server.cpu_seconds()
@@ -283,7 +286,8 @@ def measure(
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     spy = None
     if py_spy:
-        args = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", str(py_spy)]
+        args = ["py-spy", "record", "--nonblocking", "--subprocesses", "-r", "200", "-f", "raw"]
+        args += ["-o", str(py_spy)]
         spy = subprocess.Popen([*args, "--pid", str(proc.pid)], stdout=subprocess.DEVNULL)
     first_at = last_at = None
     last_count = 0
@@ -386,6 +390,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", choices=("bare", "govnews"), help="run one side only")
     parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the govnews run, e.g. -s GOVNEWS_WORKERS=0",
+    )
+    parser.add_argument(
         "--without-trigram-fts",
         action="store_true",
         help="drop the articles_fts triggers of the govnews DB first (what storing costs "
@@ -421,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                     if which == "govnews" and args.without_trigram_fts:
                         drop_trigram_triggers(db)
                     settings = crawl_settings(server.url, args.concurrency, db)
+                    if which == "govnews":
+                        settings.update(s.split("=", 1) for s in args.set)
                     cmd = command(which, settings, start_url)
                     spy = args.py_spy if which == "govnews" else None
                     run = measure(which, cmd, server, expected, rss_from, spy)
@@ -430,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
                         best[which] = run
         runs = list(best.values())
     print(f"crawl: {args.articles} articles, concurrency {args.concurrency}, "
-          f"server {args.server}, best of {args.repeat}")  # fmt: skip
+          f"server {args.server}, best of {args.repeat}"
+          + "".join(f", -s {s}" for s in args.set)
+          + (", without the trigram index" if args.without_trigram_fts else ""))  # fmt: skip
     print(table(runs, rss_from))
     if len(runs) == 2:
         ratio = runs[1].rate / runs[0].rate

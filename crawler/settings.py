@@ -65,6 +65,11 @@ MEMUSAGE_LIMIT_MB = 2048
 # else (stored URLs, link resolution, offsite checks) behaves as if the real host answered.
 MIRROR_URL = ""
 
+# --- CPU -----------------------------------------------------------------------------------
+# Worker processes that parse and normalise article pages, so that a crawl uses a second core
+# (crawler/workers.py); 0 does everything in the crawl process.
+GOVNEWS_WORKERS = 1
+
 # --- Output ------------------------------------------------------------------------------
 GOVNEWS_DB = "govnews.db"
 ITEM_PIPELINES = {
