@@ -2,6 +2,7 @@
 
     python -m benchmarks.crawl [--articles 1000] [--concurrency 16] [--mirror DIR] [--server fast]
     python -m benchmarks.crawl --articles 5000          # the issue's full-size run
+    python -m benchmarks.crawl -s GOVNEWS_WORKERS=0     # a setting for the govnews run
 
 Writes a synthetic govt.chinadaily mirror (``benchmarks.synthetic``; ``--mirror DIR`` keeps and
 reuses it), serves it on 127.0.0.1 from a separate process, then runs, one after the other and
@@ -12,16 +13,19 @@ with the same settings (concurrency, no delay, no AutoThrottle, robots.txt obeye
 
 Pages/s are counted by the server (each response it sent), between the first and the last
 request, so process start-up is left out of both; CPU ms/page is the crawl process's CPU time
-over the same window, the steadier figure on a shared machine. The crawl process's RSS is
+over the same window, the steadier figure on a shared machine; its worker processes'
+(``GOVNEWS_WORKERS``, crawler/workers.py) CPU time is reported apart. The crawl process's RSS is
 sampled meanwhile (``/proc/PID/status``); growth = peak RSS at the end minus peak RSS when the
 ``--rss-from``-th page was served. Targets (issue 7): govnews >= 0.7 x bare pages/s, growth
-<= 50 MB over pages 1,000-5,000.
+<= 50 MB over pages 1,000-5,000. ``--without-trigram-fts`` drops the triggers that keep the
+trigram index ``articles_fts`` in the govnews DB before the run: what storing costs without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import subprocess
@@ -140,6 +144,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children_cpu(pid: int, seen: dict[int, float]) -> float:
+    """CPU seconds of ``pid``'s child processes (the parse workers), summed; ``seen`` keeps
+    the last reading of each, so a worker that has exited still counts."""
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                    seen[int(child)] = _cpu_seconds(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return sum(seen.values())
+
+
 def _status_kb(pid: int, key: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -201,6 +218,8 @@ class Run:
     wall: float
     #: CPU time of the crawl process over the same window: steadier than rates on a busy machine.
     cpu: float
+    #: CPU time of its child processes (parse workers) over the same window.
+    workers_cpu: float
     rss_start_mb: float
     growth_mb: float
     peak_mb: float
@@ -214,6 +233,10 @@ class Run:
     @property
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.cpu / self.pages
+
+    @property
+    def workers_ms_per_page(self) -> float:
+        return 1000 * self.workers_cpu / self.pages
 
 
 def crawl_settings(mirror: str, concurrency: int, db: Path) -> dict[str, Any]:
@@ -254,8 +277,8 @@ def measure(
 ) -> Run:
     """Run ``cmd`` and sample the server's count and the process's RSS and CPU until it exits.
 
-    With ``py_spy``, py-spy samples the process from outside (``--nonblocking``: the crawl is
-    never paused) and writes collapsed stacks there when the crawl exits.
+    With ``py_spy``, py-spy samples the process and its workers from outside (``--nonblocking``:
+    the crawl is never paused) and writes collapsed stacks there when the crawl exits.
     """
     before = server.count()
     server_cpu = server.cpu_seconds()
@@ -263,11 +286,13 @@ def measure(
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     spy = None
     if py_spy:
-        args = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", str(py_spy)]
+        args = ["py-spy", "record", "--nonblocking", "--subprocesses", "-r", "200", "-f", "raw"]
+        args += ["-o", str(py_spy)]
         spy = subprocess.Popen([*args, "--pid", str(proc.pid)], stdout=subprocess.DEVNULL)
     first_at = last_at = None
     last_count = 0
-    cpu_first = cpu_last = 0.0
+    cpu_first = cpu_last = workers_first = workers_last = 0.0
+    workers: dict[int, float] = {}
     rss_start = hwm_at_mark = hwm = 0
     while proc.poll() is None:
         count = server.count() - before
@@ -276,11 +301,12 @@ def measure(
             cpu = _cpu_seconds(proc.pid)
         except (FileNotFoundError, ProcessLookupError):
             break
+        workers_cpu = _children_cpu(proc.pid, workers)
         if count and first_at is None:
-            first_at, cpu_first = now, cpu
+            first_at, cpu_first, workers_first = now, cpu, workers_cpu
             rss_start = _status_kb(proc.pid, "VmRSS") or 0
         if count != last_count:
-            last_at, last_count, cpu_last = now, count, cpu
+            last_at, last_count, cpu_last, workers_last = now, count, cpu, workers_cpu
         hwm = _status_kb(proc.pid, "VmHWM") or hwm
         if not hwm_at_mark and count >= rss_from:
             hwm_at_mark = hwm
@@ -295,9 +321,20 @@ def measure(
         raise SystemExit(f"{name} crawl fetched {pages} pages, expected {expected}")
     return Run(
         name, pages, (last_at or 0) - (first_at or 0), wall, cpu_last - cpu_first,
+        workers_last - workers_first,
         rss_start / 1024, (hwm - (hwm_at_mark or hwm)) / 1024, hwm / 1024,
         server.cpu_seconds() - server_cpu,
     )  # fmt: skip
+
+
+def drop_trigram_triggers(db: Path) -> None:
+    """Create ``db`` and drop the triggers that keep the trigram index ``articles_fts``."""
+    from storage.db import connect
+
+    database = connect(db)
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        database.execute(f"drop trigger if exists {trigger}")
+    database.close()
 
 
 def stored_articles(db: Path) -> int:
@@ -308,13 +345,15 @@ def stored_articles(db: Path) -> int:
 
 def table(runs: list[Run], rss_from: int) -> str:
     base = runs[0]
-    rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "wall s", "RSS@1st MB",
+    rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "workers CPU ms/page",
+             "wall s", "RSS@1st MB",
              f"peak growth {rss_from}-end MB", "peak MB", "server CPU %", "stored")]  # fmt: skip
     for run in runs:
         rows.append((
             run.name, str(run.pages), f"{run.rate:.0f}", f"{run.rate / base.rate:.2f}",
             f"{run.cpu_ms_per_page:.1f}", f"{run.cpu_ms_per_page / base.cpu_ms_per_page:.2f}",
-            f"{run.wall:.1f}", f"{run.rss_start_mb:.0f}", f"{run.growth_mb:.1f}",
+            f"{run.workers_ms_per_page:.1f}", f"{run.wall:.1f}", f"{run.rss_start_mb:.0f}",
+            f"{run.growth_mb:.1f}",
             f"{run.peak_mb:.0f}", f"{100 * run.server_cpu / run.seconds:.0f}",
             "–" if run.stored is None else str(run.stored),
         ))  # fmt: skip
@@ -350,6 +389,20 @@ def main(argv: list[str] | None = None) -> int:
         "--py-spy", type=Path, metavar="FILE", help="py-spy the govnews crawl into FILE (raw)"
     )
     parser.add_argument("--only", choices=("bare", "govnews"), help="run one side only")
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the govnews run, e.g. -s GOVNEWS_WORKERS=0",
+    )
+    parser.add_argument(
+        "--without-trigram-fts",
+        action="store_true",
+        help="drop the articles_fts triggers of the govnews DB first (what storing costs "
+        "without the trigram index)",
+    )
     parser.add_argument("--run-bare", metavar="START_URL", help=argparse.SUPPRESS)
     parser.add_argument("settings", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -377,7 +430,11 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     db = Path(tmp) / f"{which}.db"
                     db.unlink(missing_ok=True)
+                    if which == "govnews" and args.without_trigram_fts:
+                        drop_trigram_triggers(db)
                     settings = crawl_settings(server.url, args.concurrency, db)
+                    if which == "govnews":
+                        settings.update(s.split("=", 1) for s in args.set)
                     cmd = command(which, settings, start_url)
                     spy = args.py_spy if which == "govnews" else None
                     run = measure(which, cmd, server, expected, rss_from, spy)
@@ -387,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
                         best[which] = run
         runs = list(best.values())
     print(f"crawl: {args.articles} articles, concurrency {args.concurrency}, "
-          f"server {args.server}, best of {args.repeat}")  # fmt: skip
+          f"server {args.server}, best of {args.repeat}"
+          + "".join(f", -s {s}" for s in args.set)
+          + (", without the trigram index" if args.without_trigram_fts else ""))  # fmt: skip
     print(table(runs, rss_from))
     if len(runs) == 2:
         ratio = runs[1].rate / runs[0].rate

@@ -10,7 +10,8 @@ what it lost, so these components log one WARNING per lost page and count it:
 - ``govnews/failed/<reason>`` for any other page (a list page: its links were not followed).
 
 :class:`PaginationTrapMiddleware` bounds the other way a crawl goes wrong unattended: following
-an endless pager. See ``docs/reliability.md`` for the faults each one is tested against.
+an endless pager, while :class:`DepthLimitMiddleware` makes the ``DEPTH_LIMIT`` backstop loud.
+See ``docs/reliability.md`` for the faults each one is tested against.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.spidermiddlewares.httperror import HttpError
 
 if TYPE_CHECKING:
@@ -160,6 +162,11 @@ class PaginationTrapMiddleware:
     (logged, counted as ``govnews/pagination/trap``). Sections that share some articles are
     unaffected (only an identical set stops the chain), and so are hubs of hubs (pages with no
     article links at all). ``DEPTH_LIMIT`` stays the backstop for traps this cannot see.
+
+    Pagination does not count toward ``DEPTH_LIMIT``: a list page with article links of its own
+    gives the list pages it links depth 0 again (Scrapy's ``depth_reset``), so a long section
+    (page 80 of a list, depth-first) is never cut. Only chains of list pages without articles
+    (hubs, an endless empty pager) add depth, and the limit still ends them.
     """
 
     def __init__(self, crawler: Crawler):
@@ -201,7 +208,25 @@ class PaginationTrapMiddleware:
                 and _callback_name(item_or_request) == "parse_list"
             ):
                 item_or_request.meta["list_parent"] = (response.url, articles)
+                if articles:
+                    item_or_request.meta["depth_reset"] = True
             yield item_or_request
+
+
+class DepthLimitMiddleware(DepthMiddleware):
+    """Scrapy's ``DepthMiddleware``, but a request cut by ``DEPTH_LIMIT`` is a lost page.
+
+    The stock middleware drops it with one DEBUG line per crawl and ``depth/request_ignored_count``;
+    here each one is logged and counted like any other lost page: ``govnews/dropped/depth_limit``
+    for an article, ``govnews/failed/depth_limit`` for a list page.
+    """
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        processed = super().get_processed_request(request, response)
+        if processed is None:
+            detail = f"depth {request.meta['depth']} > DEPTH_LIMIT {self.maxdepth}"
+            count_lost(self.crawler, request, "depth_limit", detail)
+        return processed
 
 
 def _callback_name(request: Request | None) -> str:

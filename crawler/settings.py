@@ -18,7 +18,8 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
-# A listing crawl never needs to go deep; this also bounds pagination traps.
+# Hops through list pages without article links (hubs, an endless empty pager): pagination of
+# a list with articles does not count (crawler.middlewares.PaginationTrapMiddleware).
 DEPTH_LIMIT = 50
 
 # --- Safety ------------------------------------------------------------------------------
@@ -42,13 +43,17 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
 # Every page the crawl could not get is logged with a reason and counted (docs/reliability.md).
 SPIDER_MIDDLEWARES = {
+    # Scrapy's depth limit, but what it cuts is logged and counted (depth_limit).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.middlewares.DepthLimitMiddleware": 900,
     "crawler.middlewares.LostPageMiddleware": 1000,
-    # List pages repeating their parent's articles end the chain (DEPTH_LIMIT is the backstop).
-    # Closest to the spider: it must see every article link, before incremental drops some.
-    "crawler.middlewares.PaginationTrapMiddleware": 1020,
     # Outside LostPageMiddleware: links to stored articles are dropped before they become
     # requests, and a 304 to a revalidation is not a lost page (crawler/incremental.py).
     "crawler.incremental.IncrementalMiddleware": 1010,
+    # List pages repeating their parent's articles end the chain; list pages with articles do
+    # not add depth (DEPTH_LIMIT bounds chains of empty list pages only). Closest to the
+    # spider: it must see every article link, before incremental drops some.
+    "crawler.middlewares.PaginationTrapMiddleware": 1020,
 }
 # Next to the stock offsite check (50): redirects that loop or leave the site, dont_filter or not.
 DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectGuardMiddleware": 51}
@@ -59,6 +64,11 @@ MEMUSAGE_LIMIT_MB = 2048
 # Base URL of a mirror laid out as HOST/PATH; requests are fetched from there but everything
 # else (stored URLs, link resolution, offsite checks) behaves as if the real host answered.
 MIRROR_URL = ""
+
+# --- CPU -----------------------------------------------------------------------------------
+# Worker processes that parse and normalise article pages, so that a crawl uses a second core
+# (crawler/workers.py); 0 does everything in the crawl process.
+GOVNEWS_WORKERS = 1
 
 # --- Output ------------------------------------------------------------------------------
 GOVNEWS_DB = "govnews.db"

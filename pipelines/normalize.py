@@ -25,6 +25,7 @@ from crawler.normalize import (
     script_lang,
     word_count,
 )
+from crawler.workers import WorkerPool
 from pipelines.validate import count_drop
 
 _TEXT_FIELDS = ("headline", "site", "spider", "section", "subtitle", "byline", "source", "editor",
@@ -70,23 +71,28 @@ def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
 
 
 class NormalizePipeline:
-    """Normalise every item (an Article, or any item with Article's fields) into an Article."""
+    """Normalise every item (an Article, or any item with Article's fields) into an Article.
 
-    def __init__(self, crawler: Crawler) -> None:
+    The work is done in the crawl's worker processes (``GOVNEWS_WORKERS``, crawler/workers.py):
+    normalising is pure and costs about as much as storing.
+    """
+
+    def __init__(self, crawler: Crawler, workers: WorkerPool | None = None) -> None:
         self.crawler = crawler
+        self.workers = workers or WorkerPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        return cls(crawler)
+        return cls(crawler, WorkerPool.from_crawler(crawler))
 
     def _timezone(self) -> str:
         return getattr(self.crawler.spider, "timezone", None) or DEFAULT_TZ
 
-    def process_item(self, item: Any) -> Article:
+    async def process_item(self, item: Any) -> Article:
         try:
             if not isinstance(item, Article):
                 item = Article.from_dict(ItemAdapter(item).asdict())
-            return normalize_article(item, self._timezone())
+            return await self.workers.run(normalize_article, item, self._timezone())
         except Exception as exc:  # an odd item is dropped and counted; the crawl goes on
             url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
             raise count_drop(self.crawler, "invalid_item", url, repr(exc)) from exc

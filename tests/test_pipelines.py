@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
@@ -44,7 +45,8 @@ def _crawler(spidercls: type[Spider] = ShanghaiSpider) -> Crawler:
 
 
 def _normalize(item, spidercls: type[Spider] = ShanghaiSpider) -> Article:
-    return NormalizePipeline.from_crawler(_crawler(spidercls)).process_item(item)
+    # Outside a crawl (no spider_opened) the pipeline normalises in this process.
+    return asyncio.run(NormalizePipeline.from_crawler(_crawler(spidercls)).process_item(item))
 
 
 def _stats(crawler: Crawler) -> dict:
@@ -144,7 +146,7 @@ def test_normalize_drops_an_odd_item_and_counts_it(caplog):
     crawler = _crawler()
     pipeline = NormalizePipeline.from_crawler(crawler)
     with caplog.at_level(logging.WARNING), pytest.raises(DropItem):
-        pipeline.process_item({"url": "https://a.cn/odd", "images": [{"no_src": 1}]})
+        asyncio.run(pipeline.process_item({"url": "https://a.cn/odd", "images": [{"no_src": 1}]}))
     assert _stats(crawler) == {"govnews/dropped/invalid_item": 1}
     assert "https://a.cn/odd" in caplog.text
 

@@ -11,7 +11,7 @@ images.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
@@ -54,8 +54,8 @@ class ChinadailySpider(NewsSpider):
     # The list pager; on an article, the pager of its continuation pages.
     pager_links_css = "#div_currpage a, .selectpage a"
 
-    def parse_article(self, response: Response) -> Iterable[Any]:
-        for article in super().parse_article(response):
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        async for article in super().parse_article(response):
             # A fallback (generic) article has no CMS pages to merge: it is stored as it is.
             site_parsed = article.extractor == chinadaily.EXTRACTOR
             next_url = self.next_page_url(response) if site_parsed else None

@@ -1,0 +1,210 @@
+"""WorkerPool: article pages parsed in a worker process, with the crawl's guarantees kept.
+
+Real processes throughout: a crawl script with its own spider (a worker that dies on one page),
+and ``scrapy crawl govt_chinadaily`` on the fault server stopped with Ctrl-C (SIGINT to the
+whole process group, as a terminal sends it) or killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.parsers import govt_chinadaily
+from crawler.parsers import parse_with_fallback as parse_in_process
+from crawler.spiders.base import parse_body
+from tests.conftest import DEMO_MIRROR
+from tests.faultserver import BULK_ARTICLES, FaultServer, list_url
+from tests.test_reliability_process import check_complete, count_articles, wait_for_articles
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_worker_parses_as_the_crawl_process_does() -> None:
+    page = next((DEMO_MIRROR / "govt.chinadaily.com.cn" / "s").rglob("*.html"))
+    url = "https://" + page.relative_to(DEMO_MIRROR).as_posix()
+    body = page.read_bytes()
+    expected = parse_in_process(body.decode("utf-8"), url, govt_chinadaily.parse_article)
+    assert parse_body(body, b"text/html; charset=utf-8", url, govt_chinadaily.parse_article) == (
+        expected
+    )
+    assert expected[1] == "site" and expected[0].headline
+
+
+CRASH_SCRIPT = """
+import json, os, re, sys
+
+from scrapy import Request
+from scrapy.crawler import CrawlerProcess
+
+from crawler.items import Article
+from crawler.spiders.base import NewsSpider
+
+
+def parse(html, url):
+    if url.endswith("/crash.html"):
+        os._exit(1)  # what a segfault in a C extension does to the worker
+    if url.endswith("/main-pid.html"):
+        return Article(url=url, headline=str(os.getpid()), body="Worker process id.")
+    return Article(url=url, headline="Headline", body=html)
+
+
+class Crash(NewsSpider):
+    name = "crash"
+    article_url_re = re.compile(r"^data:")
+    parser = staticmethod(parse)
+
+    async def start(self):
+        for url in self.start_urls:  # data: URLs, which NewsSpider.start refuses
+            yield Request(url, callback=self.parse_article)
+
+
+class Collect:
+    items = []
+
+    def process_item(self, item):
+        Collect.items.append(item)
+        return item
+
+
+urls = [f"data:text/html,page-{n}/ok.html" for n in range(6)]
+if int(sys.argv[1]):  # with no worker, the crash would be the crawl's own
+    urls[3] = "data:text/html,boom/crash.html"
+urls.append("data:text/html,pid/main-pid.html")
+process = CrawlerProcess({
+    "ITEM_PIPELINES": {"__main__.Collect": 100},
+    "GOVNEWS_WORKERS": int(sys.argv[1]),
+    "CONCURRENT_REQUESTS": 4,
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "INFO",
+})
+crawler = process.create_crawler(Crash)
+Crash.start_urls = urls
+process.crawl(crawler)
+process.start()
+stats = crawler.stats.get_stats()
+print(json.dumps({
+    "main": os.getpid(),
+    "worker": [int(i.headline) for i in Collect.items if i.url.endswith("main-pid.html")],
+    "bodies": sorted(i.body for i in Collect.items if not i.url.endswith("main-pid.html")),
+    "site": stats.get("govnews/parsed/site"),
+    "crash": stats.get("govnews/dropped/parser_crash"),
+}))
+"""
+
+
+def run_crash_script(tmp_path: Path, workers: int) -> dict:
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent(CRASH_SCRIPT))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, str(script), str(workers)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_dead_worker_costs_only_its_page(tmp_path: Path) -> None:
+    result = run_crash_script(tmp_path, workers=1)
+    # The page that kills its worker twice is counted; every other page, including those in
+    # flight when the worker died, is parsed by the replacement.
+    assert result["crash"] == 1
+    assert result["site"] == 6
+    assert result["bodies"] == [f"page-{n}/ok.html" for n in (0, 1, 2, 4, 5)]
+    # Parsed in another process.
+    assert result["worker"] and result["worker"][0] != result["main"]
+
+
+def test_zero_workers_parses_in_the_crawl_process(tmp_path: Path) -> None:
+    result = run_crash_script(tmp_path, workers=0)
+    assert result["worker"] == [result["main"]]
+    assert (result["site"], result["crash"]) == (7, None)
+
+
+def start_crawl_in_own_group(server: FaultServer, db: Path, log: Path) -> subprocess.Popen:
+    """``scrapy crawl`` as a terminal starts it: the leader of its own process group."""
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawl", "govt_chinadaily",
+        "-s", f"MIRROR_URL={server.url}", "-s", f"GOVNEWS_DB={db}",
+        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+        "-s", "GOVNEWS_BATCH_SIZE=5", "-a", f"start_url={list_url('bulk')}",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with log.open("wb") as err:
+        return subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+        )
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: set[int], timeout: float = 10) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while (left := {p for p in pids if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
+    db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
+    with FaultServer(tmp_path / "access.log") as server:
+        proc = start_crawl_in_own_group(server, db, log)
+        wait_for_articles(db, 5)
+        workers = children(proc.pid)
+        assert workers, "no parse worker"
+        os.killpg(proc.pid, signal.SIGINT)  # the worker gets it too
+        assert proc.wait(60) == 0, log.read_text()[-3000:]
+    text = log.read_text()
+    assert "Received SIGINT, shutting down gracefully" in text
+    assert "Traceback" not in text, text[-3000:]
+    # Everything scraped was parsed by the worker that ignored the SIGINT, and stored.
+    stats = json.loads(
+        __import__("sqlite3").connect(db).execute("select stats from crawls").fetchone()[0]
+    )
+    assert stats["finish_reason"] == "shutdown"
+    assert stats["item_scraped_count"] == count_articles(db)
+    assert "govnews/dropped/parser_crash" not in stats
+    assert wait_gone(workers) == set()
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_no_worker_behind(tmp_path: Path) -> None:
+    db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
+    with FaultServer(tmp_path / "access.log") as server:
+        proc = start_crawl_in_own_group(server, db, log)
+        wait_for_articles(db, 5)
+        workers = children(proc.pid)
+        assert workers, "no parse worker"
+        proc.kill()
+        proc.wait()
+        assert wait_gone(workers) == set(), "orphan parse worker"
+        assert count_articles(db) < BULK_ARTICLES, "the kill did not land mid-crawl"
+        rerun = start_crawl_in_own_group(server, db, tmp_path / "rerun.log")
+        assert rerun.wait(120) == 0
+    check_complete(db)
