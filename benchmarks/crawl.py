@@ -17,8 +17,7 @@ over the same window, the steadier figure on a shared machine; its worker proces
 (``GOVNEWS_WORKERS``, crawler/workers.py) CPU time is reported apart. The crawl process's RSS is
 sampled meanwhile (``/proc/PID/status``); growth = peak RSS at the end minus peak RSS when the
 ``--rss-from``-th page was served. Targets (issue 7): govnews >= 0.7 x bare pages/s, growth
-<= 50 MB over pages 1,000-5,000. ``--without-trigram-fts`` drops the triggers that keep the
-trigram index ``articles_fts`` in the govnews DB before the run: what storing costs without it.
+<= 50 MB over pages 1,000-5,000.
 """
 
 from __future__ import annotations
@@ -327,16 +326,6 @@ def measure(
     )  # fmt: skip
 
 
-def drop_trigram_triggers(db: Path) -> None:
-    """Create ``db`` and drop the triggers that keep the trigram index ``articles_fts``."""
-    from storage.db import connect
-
-    database = connect(db)
-    for trigger in ("articles_ai", "articles_ad", "articles_au"):
-        database.execute(f"drop trigger if exists {trigger}")
-    database.close()
-
-
 def stored_articles(db: Path) -> int:
     from storage.db import connect
 
@@ -397,12 +386,6 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="a setting for the govnews run, e.g. -s GOVNEWS_WORKERS=0",
     )
-    parser.add_argument(
-        "--without-trigram-fts",
-        action="store_true",
-        help="drop the articles_fts triggers of the govnews DB first (what storing costs "
-        "without the trigram index)",
-    )
     parser.add_argument("--run-bare", metavar="START_URL", help=argparse.SUPPRESS)
     parser.add_argument("settings", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -430,8 +413,6 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     db = Path(tmp) / f"{which}.db"
                     db.unlink(missing_ok=True)
-                    if which == "govnews" and args.without_trigram_fts:
-                        drop_trigram_triggers(db)
                     settings = crawl_settings(server.url, args.concurrency, db)
                     if which == "govnews":
                         settings.update(s.split("=", 1) for s in args.set)
@@ -445,8 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = list(best.values())
     print(f"crawl: {args.articles} articles, concurrency {args.concurrency}, "
           f"server {args.server}, best of {args.repeat}"
-          + "".join(f", -s {s}" for s in args.set)
-          + (", without the trigram index" if args.without_trigram_fts else ""))  # fmt: skip
+          + "".join(f", -s {s}" for s in args.set))  # fmt: skip
     print(table(runs, rss_from))
     if len(runs) == 2:
         ratio = runs[1].rate / runs[0].rate
