@@ -210,12 +210,10 @@ def index_page(body: etree._Element) -> PageIndex:
         # a heading's id is an anchor made of its words ("nav_the_results", "date-and-place")
         ident = el.get("id") if tag not in _SUBHEADING_TAGS else None
         style = el.get("style")
-        if cls is None and ident is None:
-            if style is not None and (el.get("hidden") is not None or _hides(style)):
-                never.append(el)
-            continue
         if el.get("hidden") is not None or (style is not None and _hides(style)):
             never.append(el)
+            continue
+        if cls is None and ident is None:
             continue
         kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
         if not kind:
