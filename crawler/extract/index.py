@@ -72,13 +72,24 @@ _LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", 
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
-def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
+def _alternation(words: tuple[str, ...] | frozenset[str], at_word_start: bool = False,
+                 after: str = "") -> str:
     """Literal words as one regex alternation grouped by first letter: Python's engine tries every
-    alternative at every position, and the grouping lets it fail after one character."""
+    alternative at every position, and the grouping lets it fail after one character.
+
+    ``at_word_start`` words match only where no letter or digit precedes them. The lookbehind
+    goes after the first letter: a regex whose every alternative starts with a literal lets the
+    engine skip to the positions holding one of those letters (2-3x faster on class strings).
+    ``after`` is appended to each group (a lookahead)."""
     groups: dict[str, list[str]] = {}
     for word in sorted(words, key=len, reverse=True):
         groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{re.escape(k)}(?:{'|'.join(v)})" for k, v in groups.items())
+    alternatives = []
+    for first, rests in groups.items():
+        first = re.escape(first)
+        start = f"(?<![a-z0-9]{first})" if at_word_start else ""
+        alternatives.append(f"{first}{start}(?:{'|'.join(rests)}){after}")
+    return "|".join(alternatives)
 
 
 # Token prefixes: a word start (string start or a non-alphanumeric) before the prefix.
@@ -87,20 +98,21 @@ _START = r"(?<![a-z0-9])"
 _CHROME_RE = re.compile(
     # a page builder's layout boxes ("x-widget-wrap", "x-widget-container", "x-widget-text-editor")
     # hold the article as much as anything else; other widgets are chrome
-    f"{_START}widget(?!-(?:wrap|container|text|theme))"
-    f"|{_START}(?:{_alternation(_CHROME_TOKENS)})(?![a-z0-9])"
-    f"|{_alternation(_CHROME_PHRASES)}"
+    _alternation(("widget",), at_word_start=True, after="(?!-(?:wrap|container|text|theme))")
+    + "|" + _alternation(_CHROME_TOKENS, at_word_start=True, after="(?![a-z0-9])")
+    + "|" + _alternation(_CHROME_PHRASES)
 )
 #: Chrome words that a content word beside them does not redeem: a "related_post" block or a
 #: "recommended-articles" row lists other stories, an "author-box" presents the writer.
 _STRONG_CHROME_RE = re.compile(
+    _alternation(("relate", "recommend", "outbrain", "taboola"), at_word_start=True)
     # "author-bio", BEM "post-author__bio"
-    f"{_START}(?:relate|recommend|outbrain|taboola)|author[-_]+(?:bio|box|desc)|about-author|sabox"
+    + "|author[-_]+(?:bio|box|desc)|about-author|sabox"
 )
 _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
 _CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
-_LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
+_LEAD_RE = re.compile(_alternation(_LEAD_PREFIXES, at_word_start=True))
 
 #: State modifiers ("has-sidebar", "with-comments", "no-share") say what a block holds or lacks,
 #: not what it is: the article wrapper of a page with recommendations is no recommendation.
