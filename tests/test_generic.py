@@ -193,6 +193,14 @@ def test_chrome_is_removed():
         assert junk not in body
 
 
+def test_hidden_elements_are_not_text():
+    # the HTML `hidden` attribute alone, without a class, id or style, hides its element
+    hidden = "<p hidden>The second part of the interview with the mayor follows next.</p>"
+    html = page(article_html(extra=hidden))
+    body = parse_article(html, "https://example.com/a").body
+    assert body.split("\n\n") == PARAGRAPHS
+
+
 def test_body_of_br_separated_table_layout():
     text = "<br>".join(PARAGRAPHS)
     html = page(f"<table><tr><td><a href='/'>首页</a></td></tr><tr><td>{text}</td></tr></table>")

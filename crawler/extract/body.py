@@ -409,8 +409,18 @@ def _is_link_line(el: etree._Element) -> bool:
 
 def _is_furniture(line: str) -> bool:
     return _BOILERPLATE_LINE_RE.match(line) is not None or (
-        len(line) < _PROMPT_LINE and _PROMPT_LINE_RE.match(line) is not None
-    ) or (len(line) < _CAPTION_LINE and _CREDITED_CAPTION_RE.match(line) is not None)
+        len(line) < _PROMPT_LINE and _is_prompt(line)
+    ) or (
+        # the credit sign first: the regex backtracks through the whole line
+        len(line) < _CAPTION_LINE and "©" in line and _CREDITED_CAPTION_RE.match(line) is not None
+    )
+
+
+def _is_prompt(line: str) -> bool:
+    # the words the prompt regex needs, looked for first: its lookaheads scan the whole line
+    # (casefold, like the regex's IGNORECASE, reads "S" and "ſ" as "s")
+    folded = line.casefold()
+    return ("newsletter" in folded or "app" in folded) and _PROMPT_LINE_RE.match(line) is not None
 
 
 def _is_table_figure(el: etree._Element) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lxml import etree
 
@@ -72,43 +72,72 @@ _LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", 
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
-def _alternation(words: tuple[str, ...] | frozenset[str]) -> str:
+def _alternation(words: tuple[str, ...] | frozenset[str], at_word_start: bool = False,
+                 after: str = "") -> str:
     """Literal words as one regex alternation grouped by first letter: Python's engine tries every
-    alternative at every position, and the grouping lets it fail after one character."""
+    alternative at every position, and the grouping lets it fail after one character.
+
+    ``at_word_start`` words match only where no letter or digit precedes them. The lookbehind
+    goes after the first letter: a regex whose every alternative starts with a literal lets the
+    engine skip to the positions holding one of those letters (2-3x faster on class strings).
+    ``after`` is appended to each group (a lookahead)."""
     groups: dict[str, list[str]] = {}
     for word in sorted(words, key=len, reverse=True):
         groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{re.escape(k)}(?:{'|'.join(v)})" for k, v in groups.items())
+    alternatives = []
+    for first, rests in groups.items():
+        first = re.escape(first)
+        start = f"(?<![a-z0-9]{first})" if at_word_start else ""
+        alternatives.append(f"{first}{start}(?:{'|'.join(rests)}){after}")
+    return "|".join(alternatives)
 
 
 # Token prefixes: a word start (string start or a non-alphanumeric) before the prefix.
 _START = r"(?<![a-z0-9])"
+#: Chrome words other than the prefixes.
 _CHROME_RE = re.compile(
-    f"{_START}(?:{_alternation(_CHROME_PREFIXES)})"
     # a page builder's layout boxes ("x-widget-wrap", "x-widget-container", "x-widget-text-editor")
     # hold the article as much as anything else; other widgets are chrome
-    f"|{_START}widget(?!-(?:wrap|container|text|theme))"
-    f"|{_START}(?:{_alternation(_CHROME_TOKENS)})(?![a-z0-9])"
-    f"|{_alternation(_CHROME_PHRASES)}"
+    _alternation(("widget",), at_word_start=True, after="(?!-(?:wrap|container|text|theme))")
+    + "|" + _alternation(_CHROME_TOKENS, at_word_start=True, after="(?![a-z0-9])")
+    + "|" + _alternation(_CHROME_PHRASES)
 )
 #: Chrome words that a content word beside them does not redeem: a "related_post" block or a
 #: "recommended-articles" row lists other stories, an "author-box" presents the writer.
 _STRONG_CHROME_RE = re.compile(
+    _alternation(("relate", "recommend", "outbrain", "taboola"), at_word_start=True)
     # "author-bio", BEM "post-author__bio"
-    f"{_START}(?:relate|recommend|outbrain|taboola)|author[-_]+(?:bio|box|desc)|about-author|sabox"
+    + "|author[-_]+(?:bio|box|desc)|about-author|sabox"
 )
-_CONTENT_RE = re.compile(f"{_START}(?:{_alternation(_CONTENT_PREFIXES)})")
 _TITLE_RE = re.compile(_alternation(_TITLE_WORDS))
 _CAPTION_RE = re.compile(_alternation(_CAPTION_WORDS))
-_DATE_RE = re.compile(f"{_START}(?:{_alternation(_DATE_PREFIXES)})")
 _NOT_DATE_RE = re.compile(_alternation(_NOT_DATE_WORDS))
-_LEAD_RE = re.compile(f"{_START}(?:{_alternation(_LEAD_PREFIXES)})")
+_LEAD_RE = re.compile(_alternation(_LEAD_PREFIXES, at_word_start=True))
 
 #: State modifiers ("has-sidebar", "with-comments", "no-share") say what a block holds or lacks,
 #: not what it is: the article wrapper of a page with recommendations is no recommendation.
 _MODIFIER_RE = re.compile(r"(?<![^\s])(?:has|with|without|no)[-_]\S*")
+#: What a modifier needs: a regex that starts with a literal skips to it, one that starts with a
+#: lookbehind tries every position, and most class strings hold no modifier.
+_MODIFIER_HINT_RE = re.compile("(?:has|with|without|no)[-_]")
 
 CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
+
+_PREFIX_FAMILIES = (
+    (CHROME, _CHROME_PREFIXES), (CONTENT, _CONTENT_PREFIXES), (DATE, _DATE_PREFIXES)
+)
+#: The chrome, content and date prefixes found in one scan: at each word start the lookahead
+#: captures the longest prefix there (the alternation lists longer words first), and the
+#: shorter ones that match there are its own prefixes, so it names every family that matches.
+_PREFIX_RE = re.compile(
+    f"{_START}(?=({_alternation(tuple(p for _, words in _PREFIX_FAMILIES for p in words))}))"
+)
+
+
+@cache
+def _families(prefix: str) -> int:
+    """CHROME|CONTENT|DATE bits of the families with a prefix that ``prefix`` begins with."""
+    return sum(bit for bit, words in _PREFIX_FAMILIES if prefix.startswith(words))
 
 
 @lru_cache(maxsize=65536)
@@ -119,11 +148,16 @@ def classify(attrs: str) -> int:
     Class strings repeat across a page and across the pages of a site: the verdict is cached
     (ids are unique, so class and id are classified apart).
     """
-    lowered = _MODIFIER_RE.sub(" ", attrs.lower())
+    lowered = attrs.lower()
+    if _MODIFIER_HINT_RE.search(lowered):
+        lowered = _MODIFIER_RE.sub(" ", lowered)
+    prefixed = 0
+    for prefix in _PREFIX_RE.findall(lowered):
+        prefixed |= _families(prefix)
     kind = 0
-    if _CHROME_RE.search(lowered):
+    if prefixed & CHROME or _CHROME_RE.search(lowered):
         kind |= CHROME
-    if _CONTENT_RE.search(lowered) and not _STRONG_CHROME_RE.search(lowered):
+    if prefixed & CONTENT and not _STRONG_CHROME_RE.search(lowered):
         kind |= CONTENT
     if _TITLE_RE.search(lowered):
         kind |= TITLE
@@ -131,7 +165,7 @@ def classify(attrs: str) -> int:
         kind |= CRUMB
     if _CAPTION_RE.search(lowered):
         kind |= CAPTION
-    if _DATE_RE.search(lowered) and not _NOT_DATE_RE.search(lowered):
+    if prefixed & DATE and not _NOT_DATE_RE.search(lowered):
         kind |= DATE
     return kind
 
@@ -210,12 +244,10 @@ def index_page(body: etree._Element) -> PageIndex:
         # a heading's id is an anchor made of its words ("nav_the_results", "date-and-place")
         ident = el.get("id") if tag not in _SUBHEADING_TAGS else None
         style = el.get("style")
-        if cls is None and ident is None:
-            if style is not None and (el.get("hidden") is not None or _hides(style)):
-                never.append(el)
-            continue
         if el.get("hidden") is not None or (style is not None and _hides(style)):
             never.append(el)
+            continue
+        if cls is None and ident is None:
             continue
         kind = (classify(cls) if cls else 0) | (classify(ident) if ident else 0)
         if not kind:
