@@ -49,8 +49,23 @@ def _image(image: Image) -> Image | None:
     )
 
 
+#: Attribute set on what :func:`normalize_article` returns. Not a field: not stored, compared or
+#: exported, and a changed copy (``dataclasses.replace``) does not have it; it survives pickling,
+#: so an article normalised in a worker comes back marked.
+_NORMALIZED = "_govnews_normalized"
+
+
+def is_normalized(item: Any) -> bool:
+    """True for an article as :func:`normalize_article` returned it (normalising it again would
+    change nothing): the pipeline passes it on as it is."""
+    return isinstance(item, Article) and vars(item).get(_NORMALIZED, False)
+
+
 def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
-    """A normalised copy of an article (pure; the pipeline is a thin wrapper)."""
+    """A normalised copy of an article (pure; the pipeline is a thin wrapper).
+
+    The copy is marked (:func:`is_normalized`): change it only through ``dataclasses.replace``.
+    """
     changes: dict = {name: normalize_text(getattr(article, name)) for name in _TEXT_FIELDS}
     changes.update({name: normalize_date(getattr(article, name), tz) for name in _DATE_FIELDS})
     body = normalize_body(article.body or "")
@@ -67,13 +82,17 @@ def normalize_article(article: Article, tz: str = DEFAULT_TZ) -> Article:
         content_hash=hash_normalized(changes["headline"], body),
         images=[img for img in map(_image, article.images or []) if img is not None],
     )
-    return dataclasses.replace(article, **changes)
+    normalized = dataclasses.replace(article, **changes)
+    vars(normalized)[_NORMALIZED] = True
+    return normalized
 
 
 class NormalizePipeline:
     """Normalise every item (an Article, or any item with Article's fields) into an Article.
 
-    The work is done in the crawl's worker processes (``GOVNEWS_WORKERS``, crawler/workers.py):
+    ``NewsSpider`` normalises its articles in the worker process that parses them, in the same
+    round trip (crawler/spiders/base.py): those are passed on as they are. Any other item is
+    normalised in the crawl's worker processes too (``GOVNEWS_WORKERS``, crawler/workers.py):
     normalising is pure and costs about as much as storing.
     """
 
@@ -89,6 +108,8 @@ class NormalizePipeline:
         return getattr(self.crawler.spider, "timezone", None) or DEFAULT_TZ
 
     async def process_item(self, item: Any) -> Article:
+        if is_normalized(item):
+            return item
         try:
             if not isinstance(item, Article):
                 item = Article.from_dict(ItemAdapter(item).asdict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from scrapy.utils.test import get_crawler
 from crawler.items import Article, Image
 from crawler.normalize import content_hash
 from crawler.parsers import govt_chinadaily
-from pipelines.normalize import NormalizePipeline
+from crawler.spiders.base import parse_and_normalize, parse_body
+from pipelines.normalize import NormalizePipeline, is_normalized, normalize_article
 from pipelines.validate import ValidatePipeline, drop_reason
 
 MIRROR = Path(__file__).resolve().parents[1] / "crawler" / "demo_mirror" / "govt.chinadaily.com.cn"
@@ -135,11 +137,45 @@ def test_normalize_is_idempotent_on_the_seed_article():
     html = (MIRROR / SEED_PATH).read_text("utf-8")
     parsed = govt_chinadaily.parse_article(html, f"https://govt.chinadaily.com.cn/{SEED_PATH}")
     once = _normalize(parsed)
-    assert _normalize(once) == once
+    assert _normalize(dataclasses.replace(once)) == once  # a copy: not marked as normalised
     assert once.body == parsed.body
     assert once.images == parsed.images
     assert once.published_at == "2022-12-21T15:42:07+08:00"
     assert once.word_count == 280
+
+
+def test_an_article_normalised_with_its_parse_is_passed_on_as_it_is():
+    url = f"https://govt.chinadaily.com.cn/{SEED_PATH}"
+    body = (MIRROR / SEED_PATH).read_bytes()
+    ctype = b"text/html; charset=utf-8"
+    article, path = parse_and_normalize(
+        body, ctype, url, govt_chinadaily.parse_article, "shanghai_test", "Asia/Shanghai"
+    )
+    parsed, _ = parse_body(body, ctype, url, govt_chinadaily.parse_article)
+    assert path == "site"
+    assert article == normalize_article(dataclasses.replace(parsed, spider="shanghai_test"))
+    assert is_normalized(article) and not is_normalized(parsed)
+    assert _normalize(article) is article
+    # Any change is a copy, and a copy is normalised again.
+    changed = dataclasses.replace(article, headline="  Two   spaces ")
+    assert not is_normalized(changed)
+    assert _normalize(changed).headline == "Two spaces"
+
+
+def _odd_images(html: str, url: str) -> Article:
+    return Article(url=url, headline="H", body="B.", images=[{"no_src": 1}])  # type: ignore[list-item]
+
+
+def test_an_article_normalising_fails_on_comes_back_as_parsed_for_the_pipeline_to_count():
+    article, _ = parse_and_normalize(
+        b"<p>x</p>", None, "https://a.cn/odd", _odd_images, "shanghai_test", "Asia/Shanghai"
+    )
+    assert not is_normalized(article)
+    assert article.images == [{"no_src": 1}] and article.spider == "shanghai_test"
+    crawler = _crawler()
+    with pytest.raises(DropItem):
+        asyncio.run(NormalizePipeline.from_crawler(crawler).process_item(article))
+    assert _stats(crawler) == {"govnews/dropped/invalid_item": 1}
 
 
 def test_normalize_drops_an_odd_item_and_counts_it(caplog):

@@ -23,6 +23,7 @@ from crawler.encoding import decode_html
 from crawler.items import Article
 from crawler.parsers import ParseError, ParsePath, Parser, parse_with_fallback
 from crawler.workers import WorkerPool
+from pipelines.normalize import normalize_article
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,23 @@ def parse_body(
 ) -> tuple[Article, ParsePath]:
     """Decode an article page and parse it (site parser, generic fallback): pure, for a worker."""
     return parse_with_fallback(decode_html(body, content_type), url, parser)
+
+
+def parse_and_normalize(
+    body: bytes, content_type: bytes | None, url: str, parser: Parser, spider: str, tz: str
+) -> tuple[Article, ParsePath]:
+    """:func:`parse_body`, then the article normalised as the normalise pipeline would: pure.
+
+    One round trip to a worker instead of two (the pipeline passes a normalised article on).
+    An article that normalising cannot take comes back as parsed, for the pipeline to fail on
+    and count (``invalid_item``) as it does any other.
+    """
+    article, path = parse_body(body, content_type, url, parser)
+    article.spider = spider
+    try:
+        return normalize_article(article, tz), path
+    except Exception:
+        return article, path
 
 
 class NewsSpider(scrapy.Spider):
@@ -135,37 +153,43 @@ class NewsSpider(scrapy.Spider):
         return list(seen)
 
     async def parse_article(self, response: Response) -> AsyncIterator[Article]:
-        """Parse an article page with the site parser (generic extractor as the fallback).
+        """Parse an article page with the site parser (generic extractor as the fallback)."""
+        article = await self.read_article(response, normalize=True)
+        if article is not None:
+            yield article
 
-        In a crawl the page is decoded and parsed in a worker process (crawler/workers.py);
-        the drop reasons and ``parsed/*`` counts are the same either way.
+    async def read_article(self, response: Response, *, normalize: bool) -> Article | None:
+        """The article on ``response``; None when there is none (dropped, counted and logged).
+
+        In a crawl the page is decoded, parsed and, with ``normalize``, normalised in a worker
+        process (crawler/workers.py), all in one round trip: the normalise pipeline passes such
+        an article on as it is. The drop reasons and ``parsed/*`` counts are the same either way.
         """
-        stats = self.crawler.stats
         if not hasattr(response, "text"):
             self.drop(response.url, "not_html")
-            return
+            return None
+        # The bytes, not response.text: it trusts a lying Content-Type charset (see
+        # crawler/encoding.py). Bytes are also what is cheapest to send to a worker.
+        page = (response.body, response.headers.get(b"Content-Type"), response.url, self.parser)
         try:
-            # The bytes, not response.text: it trusts a lying Content-Type charset (see
-            # crawler/encoding.py). Bytes are also what is cheapest to send to a worker.
-            article, path = await self.workers.run(
-                parse_body,
-                response.body,
-                response.headers.get(b"Content-Type"),
-                response.url,
-                self.parser,
-            )
+            if normalize:
+                article, path = await self.workers.run(
+                    parse_and_normalize, *page, self.name, self.timezone
+                )
+            else:
+                article, path = await self.workers.run(parse_body, *page)
         except ParseError as exc:
             self.drop(response.url, "parse_error", str(exc))
-            return
+            return None
         except Exception as exc:  # a parser bug must cost one page, never the crawl
             logger.exception("Parser crashed on %s", response.url)
             self.drop(response.url, "parser_crash", repr(exc))
-            return
-        stats.inc_value(f"govnews/parsed/{path}")
+            return None
+        self.crawler.stats.inc_value(f"govnews/parsed/{path}")
         if path == "fallback":
             logger.warning("Site parser failed on %s; used the generic extractor", response.url)
         article.spider = self.name
-        yield article
+        return article
 
     def drop(self, url: str, reason: str, detail: str = "") -> None:
         """Count and log a page that yields no article."""

@@ -55,11 +55,16 @@ class ChinadailySpider(NewsSpider):
     pager_links_css = "#div_currpage a, .selectpage a"
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        async for article in super().parse_article(response):
-            # A fallback (generic) article has no CMS pages to merge: it is stored as it is.
-            site_parsed = article.extractor == chinadaily.EXTRACTOR
-            next_url = self.next_page_url(response) if site_parsed else None
-            yield article if next_url is None else self.page_request(next_url, article)
+        next_url = self.next_page_url(response)
+        # Normalised with the parse only when it is the whole article: pages are merged as parsed.
+        article = await self.read_article(response, normalize=next_url is None)
+        if article is None:
+            return
+        # A fallback (generic) article has no CMS pages to merge: it is stored as it is.
+        if next_url is None or article.extractor != chinadaily.EXTRACTOR:
+            yield article
+        else:
+            yield self.page_request(next_url, article)
 
     def next_page_url(self, response: Response) -> str | None:
         """Page N+1 of the article on ``response`` when the page links it, else None."""
