@@ -60,7 +60,8 @@ _ASCII_PUNCTUATION = ",.;!?"
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 #: Text sizes computed inside libxml2: several times faster than joining ``itertext()``.
 _text_size = etree.XPath("string-length(.)")
-_visible_size = etree.XPath("string-length(normalize-space(.))")
+#: Characters of an element's text, whitespace runs counted as one (what a reader sees).
+visible_size = etree.XPath("string-length(normalize-space(.))")
 #: Whole lines that are page furniture, not article text, in the languages of the corpora.
 _BOILERPLATE_LINE_RE = re.compile(
     r"\W*(?:(?:advert(?:isement)?|anzeige|werbung|publicidad|publicité|caption|close|"
@@ -262,10 +263,10 @@ def _own_text(el: etree._Element) -> str:
 
 
 def _link_density(el: etree._Element) -> float:
-    total = _visible_size(el)
+    total = visible_size(el)
     if not total:
         return 1.0
-    links = sum(_visible_size(a) for a in el.iter("a"))
+    links = sum(visible_size(a) for a in el.iter("a"))
     return min(links / total, 1.0)
 
 
@@ -343,7 +344,7 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
 
 def _size_factor(el: etree._Element) -> float:
     """A block of a line or two is no article, however its class names it ("content-box")."""
-    size = _visible_size(el)
+    size = visible_size(el)
     if size < _MIN_CONTENT:
         # a CJK character weighs double, as in the scoring
         size = _text_len(" ".join("".join(el.itertext()).split()))
@@ -400,8 +401,8 @@ def _is_link_line(el: etree._Element) -> bool:
     """A short paragraph that is nothing but a link: a teaser of another article."""
     if next(el.iter("a"), None) is None:
         return False
-    total = _visible_size(el)
-    if not (0 < total < _LINK_LINE and sum(_visible_size(a) for a in el.iter("a")) >= total * 0.9):
+    total = visible_size(el)
+    if not (0 < total < _LINK_LINE and sum(visible_size(a) for a in el.iter("a")) >= total * 0.9):
         return False
     # a spelled-out address ("www.example.org", "press@example.org") is text the reader needs
     return not _ADDRESS_RE.search("".join(el.itertext()))
@@ -433,7 +434,7 @@ def _is_link_card(el: etree._Element) -> bool:
     never a link inside the story's sentences."""
     return any(
         isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants()
-    ) and _visible_size(el) < _CARD_MAX
+    ) and visible_size(el) < _CARD_MAX
 
 
 def _is_place_dateline(el: etree._Element) -> bool:
@@ -449,13 +450,13 @@ def _is_place_dateline(el: etree._Element) -> bool:
 def _is_teaser_box(el: etree._Element, max_size: float) -> bool:
     """A short box headed by a linked heading ("<h2><a>Other story</a></h2><p>Its summary</p>"):
     a teaser of another page set into the story."""
-    if _visible_size(el) >= max_size:
+    if visible_size(el) >= max_size:
         return False
     heading = next(el.iter(*_TEASER_HEADINGS), None)
     if heading is None:
         return False
-    size = _visible_size(heading)
-    return size > 0 and sum(_visible_size(a) for a in heading.iter("a")) >= 0.9 * size
+    size = visible_size(heading)
+    return size > 0 and sum(visible_size(a) for a in heading.iter("a")) >= 0.9 * size
 
 
 class _Collector:
@@ -470,7 +471,7 @@ class _Collector:
         # the content blocks themselves, or a tenth of them: a short story under a linked
         # headline is no teaser
         self.roots = set(roots)
-        self.teaser_max = min(_TEASER_MAX, _TEASER_SHARE * sum(_visible_size(r) for r in roots))
+        self.teaser_max = min(_TEASER_MAX, _TEASER_SHARE * sum(visible_size(r) for r in roots))
 
     def flush(self) -> None:
         if not self.buffer:
@@ -591,7 +592,7 @@ def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etr
             continue
         if el in skip or _precedes(el, first, levels) is None:
             continue
-        if _visible_size(el) >= _LEAD_MIN and _link_density(el) < 0.5:
+        if visible_size(el) >= _LEAD_MIN and _link_density(el) < 0.5:
             # the innermost lead: an "intro" box may also hold the picture and its caption
             outer = set(el.iterancestors())
             found = [f for f in found if f not in outer]

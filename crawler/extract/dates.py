@@ -150,7 +150,7 @@ _UPDATED_KEYS = frozenset(
 _IMAGE_KEYS = frozenset(["og:image", "twitter:image", "twitter:image:src", "image"])
 _DESCRIPTION_KEYS = frozenset(["description", "og:description"])
 _ARTICLE_TYPES_RE = re.compile(r"Article|Posting|Report|NewsArticle|Blog|WebPage|Video|Event", re.I)
-_MAX_DATE_LINE = 120
+MAX_DATE_LINE = 120
 _HEADLINE_KEY = 12
 #: Dates read after the headline before the search for a labelled publication date stops.
 _LABEL_WINDOW = 10
@@ -418,7 +418,7 @@ class DateFinder:
         """The first short element whose class or id says it holds the date."""
         for el in self.dated:
             text = _text(el)
-            if len(text) < _MAX_DATE_LINE and not _UPDATED_LABEL_RE.search(text):
+            if len(text) < MAX_DATE_LINE and not _UPDATED_LABEL_RE.search(text):
                 found = self._parse(text)
                 if found:
                     return found

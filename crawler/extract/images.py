@@ -21,6 +21,7 @@ import re
 
 from lxml import etree
 
+from crawler.extract.body import visible_size
 from crawler.items import Image
 from crawler.normalize import absolute_url, clean_alt, script_lang, split_credit
 
@@ -78,7 +79,6 @@ _META_TEXT_RE = re.compile(rf"^{_META_TOKEN}(?:\s*[|•·,]?\s*{_META_TOKEN})*$"
 _IMG_TAGS = ("img", "amp-img")
 _DESCRIPTION_CLASS_RE = re.compile(r"caption|description|legend", re.I)
 _has_text = etree.XPath("boolean(normalize-space(.))")
-_text_size = etree.XPath("string-length(normalize-space(.))")
 _FREE_LEVELS = frozenset({"source", "picture", "a", "span"})
 _IMAGE_BOX_RE = re.compile(r"image|photo|picture|img|media|foto|bild|figure|pic", re.I)
 _MAX_FOLLOWING = 200
@@ -257,7 +257,7 @@ def _is_bare_image_box(holder: etree._Element) -> bool:
     for kid in kids[1:]:
         if (kid.tag not in ("div", "span") or (kid.tail or "").strip()
                 or next(kid.iter(*_NOT_IN_CAPTION), None) is not None
-                or not 0 < _text_size(kid) <= _MAX_FOLLOWING):
+                or not 0 < visible_size(kid) <= _MAX_FOLLOWING):
             return False
     return True
 
@@ -269,7 +269,7 @@ def _described_part(box: etree._Element) -> etree._Element | None:
     for el in box.iterdescendants():
         if (isinstance(el.tag, str) and _DESCRIPTION_CLASS_RE.search(el.get("class") or "")
                 and not _CREDIT_CLASS_RE.search(el.get("class") or "")
-                and 0 < _text_size(el) <= _MAX_CAPTION):
+                and 0 < visible_size(el) <= _MAX_CAPTION):
             return el
     return None
 
@@ -280,7 +280,7 @@ def _is_image_box(node: etree._Element) -> bool:
         return False
     if sum(1 for img in node.iter(*_IMG_TAGS) if not _in_amp_img(img)) != 1:
         return False
-    return 0 < _text_size(node) <= _MAX_CAPTION
+    return 0 < visible_size(node) <= _MAX_CAPTION
 
 
 def _caption_box(img: etree._Element, owners: dict[etree._Element, etree._Element]

@@ -16,8 +16,9 @@ from crawler.extract import body as body_stage
 from crawler.extract import dates as date_stage
 from crawler.extract import images as image_stage
 from crawler.extract import metadata
+from crawler.extract.body import visible_size
 from crawler.extract.html import parse_html
-from crawler.extract.index import index_page
+from crawler.extract.index import PageIndex, index_page
 from crawler.extract.lang import body_lang
 from crawler.items import Article
 
@@ -25,21 +26,28 @@ NAME = "generic"
 HOSTS: tuple[str, ...] = ()
 #: Below this much text (CJK counted double) the extraction is retried without chrome rules.
 _RETRY_BELOW = 150
-_SHORT_LINE = 120
-_text_size = etree.XPath("string-length(normalize-space(.))")
 
 
-def _loose_body(html: str | bytes, headline: str | None, paragraphs: list[str],
-                content: list[etree._Element]) -> tuple[list[str], list[etree._Element]]:
+def _extract_body(body: etree._Element, index: PageIndex, headline: str | None,
+                  chrome: list[etree._Element]) -> tuple[list[str], list[etree._Element], dict]:
+    """Paragraphs, content elements and caption owners of one parsed page."""
+    owners = image_stage.caption_owners(index.captions)
+    # captions and short date/byline lines are not article text
+    skip = set(index.captions) | {
+        el for el in index.dated if visible_size(el) < date_stage.MAX_DATE_LINE
+    }
+    paragraphs, content = body_stage.extract_body(body, chrome, headline, skip)
+    return paragraphs, content, owners
+
+
+def _loose_body(html: str | bytes, headline: str | None
+                ) -> tuple[list[str], list[etree._Element], dict] | None:
+    """The body of a fresh parse extracted without chrome rules; None without a <body>."""
     root = parse_html(html)
     body = root.find("body") if root is not None else None
     if body is None:
-        return paragraphs, content
-    index_page(body)
-    loose, loose_content = body_stage.extract_body(body, [], headline)
-    if body_stage.text_size(loose) > body_stage.text_size(paragraphs):
-        return loose, loose_content
-    return paragraphs, content
+        return None
+    return _extract_body(body, index_page(body), headline, [])
 
 
 def _host(url: str) -> str | None:
@@ -47,10 +55,6 @@ def _host(url: str) -> str | None:
         return urlsplit(url).hostname or None
     except ValueError:  # a malformed URL still has a page worth extracting
         return None
-
-
-def _is_short(el: etree._Element) -> bool:
-    return _text_size(el) < _SHORT_LINE
 
 
 def parse_article(html: str | bytes, url: str) -> Article:
@@ -80,14 +84,12 @@ def parse_article(html: str | bytes, url: str) -> Article:
     article.section = metadata.section(meta, index.breadcrumbs)
     article.canonical_url = metadata.canonical(root, meta, url)
     declared = metadata.declared_lang(root, meta)
-    owners = image_stage.caption_owners(index.captions)
-
-    # captions and short date/byline lines are not article text
-    skip = set(index.captions) | {el for el in index.dated if _is_short(el)}
-    paragraphs, content = body_stage.extract_body(body, index.chrome, article.headline, skip)
+    paragraphs, content, owners = _extract_body(body, index, article.headline, index.chrome)
     if body_stage.text_size(paragraphs) < _RETRY_BELOW:
         # chrome rules can hit the article's own wrapper ("section--ads"): retry without them
-        paragraphs, content = _loose_body(html, article.headline, paragraphs, content)
+        loose = _loose_body(html, article.headline)
+        if loose and body_stage.text_size(loose[0]) > body_stage.text_size(paragraphs):
+            paragraphs, content, owners = loose
     article.body = "\n\n".join(paragraphs)
     article.lang = body_lang(declared, article.body)
     article.images = image_stage.article_images(owners, content, url, article.lang)
