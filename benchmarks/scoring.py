@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _WORD_RE = re.compile(r"\w+")
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK_RE = re.compile(f"[{_CJK}]")
 #: One token per CJK character, one per run of other word characters.
 _CHAR_TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 _SPACE_RE = re.compile(r"\s+")

@@ -128,11 +128,11 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[
     :data:`SEARCH_COLUMNS`; ``snippet`` is the text around the first match, matches marked with
     :data:`HIGHLIGHT`.
     """
-    phrases = {term: search_index.match_term(term) for term in query.split()}
-    terms = [term for term, phrase in phrases.items() if phrase]
-    if not terms:
+    phrases = {term: phrase for term in query.split() if (phrase := search_index.match_term(term))}
+    if not phrases:
         return []
-    match = " ".join(phrases[term] or "" for term in terms)
+    terms = list(phrases)
+    match = " ".join(phrases.values())
     # Newest matches first is FTS5's cheap order (rowid = articles.id, descending): it stops
     # after RANKED_MATCHES, and only those are scored. Ids only until the final 'limit' rows:
     # the sorter then holds no bodies.
