@@ -98,13 +98,13 @@ def body_charsets(body: bytes) -> list[str]:
     return [c for c in (codec_name(label.decode("ascii", "ignore")) for label in labels) if c]
 
 
-_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 _GB_PAIR_RE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
 
 
 def _looks_like_gb(body: bytes) -> bool:
     """Whether the non-ASCII bytes read as GBK double-byte pairs (Latin-1 text has lone ones)."""
-    high = len(_HIGH_BYTE_RE.findall(body))
+    high = len(body) - len(body.translate(None, _HIGH_BYTES))
     if not high:
         return False
     # A pair's trail byte may be ASCII (0x40-0x7e), so count pairs starting at a lead byte
@@ -158,10 +158,14 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
     declared = list(dict.fromkeys(declared))  # keep the order, drop repeats
     multibyte = [c for c in declared if not _is_single_byte(c)]
     single_byte = [c for c in declared if _is_single_byte(c)]
+    for codec in multibyte:
+        text = _strict(body, codec)
+        if text is not None:
+            return text
     # GB18030 decodes almost any byte string, Latin text included ("öf" -> "鰂"): guess it
     # only for bodies whose non-ASCII bytes come in the pairs Chinese text is made of.
     fallback = (_FALLBACK_MULTIBYTE,) if _looks_like_gb(body) else ()
-    for codec in (*multibyte, *fallback):
+    for codec in fallback:
         text = _strict(body, codec)
         if text is not None:
             return text
