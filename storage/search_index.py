@@ -106,7 +106,8 @@ def add(db: sqlite_utils.Database, articles: Iterable[Mapping[str, Any]]) -> Non
 
 def index_missing(db: sqlite_utils.Database) -> int:
     """Index every article that is not in the table (all of them in the migration that adds
-    it; later, those another client inserted or edited); return how many."""
+    it; later, when an :class:`~storage.writer.ArticleWriter` opens, those another client
+    inserted or edited); return how many."""
     done = 0
     last_id = 0
     while chunk := list(

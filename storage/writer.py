@@ -70,6 +70,10 @@ class ArticleWriter:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        # Articles another client inserted or edited since the last writer (its triggers can
+        # only take stale rows out of the word index) go back into search: once per crawl.
+        with transaction(db):
+            search_index.index_missing(db)
 
     def write(self, articles: Iterable[Article], crawl_id: int | None = None) -> WriteResult:
         """Write one batch in one transaction; on any error nothing of the batch is kept.

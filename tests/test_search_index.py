@@ -215,3 +215,10 @@ def test_a_new_article_after_the_last_one_was_deleted_takes_its_id_cleanly(db) -
     assert ids(db, "harbin") == [3]
     assert ids(db, "李强") == [1]  # the deleted article's text is not found under the new one
     assert db.execute("select count(*) from images where article_id = 3").fetchone() == (0,)
+
+
+def test_a_new_writer_puts_articles_edited_by_another_client_back_into_search(db) -> None:
+    db["articles"].update(2, {"headline": "Edited elsewhere"})
+    assert ids(db, "edited") == []  # the trigger took the stale row out
+    ArticleWriter(db)
+    assert ids(db, "edited") == [2]
