@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import lxml.html
 from cssselect import HTMLTranslator
@@ -134,10 +135,16 @@ def metas(doc: HtmlElement) -> dict[str, str]:
 def first(doc: HtmlElement, xpaths: Iterable[str]) -> HtmlElement | None:
     """The first element matched by the first XPath that matches anything."""
     for xpath in xpaths:
-        hits = doc.xpath(xpath)
+        hits = _compiled(xpath)(doc)
         if hits:
             return hits[0]
     return None
+
+
+@lru_cache(maxsize=256)
+def _compiled(xpath: str) -> etree.XPath:
+    # Site parsers keep their XPaths as strings in tuples; compile each once, not per page.
+    return etree.XPath(xpath)
 
 
 def element_text(el: HtmlElement) -> str:
