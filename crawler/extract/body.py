@@ -180,7 +180,7 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element],
         if el.getparent() is None:
             continue
         if dropped is not None:
-            if _is_inside(el, dropped):
+            if any(ancestor is dropped for ancestor in el.iterancestors()):
                 if el not in watched:
                     continue
                 if dropped_small:
@@ -201,15 +201,6 @@ def drop_chrome(body: etree._Element, chrome: list[etree._Element],
         if dropped is None:
             dropped, dropped_small = el, small
         drop(el)
-
-
-def _is_inside(el: etree._Element, ancestor: etree._Element) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.getparent()
-    return False
 
 
 @lru_cache(maxsize=65536)

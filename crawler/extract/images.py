@@ -25,7 +25,6 @@ from crawler.extract.body import visible_size
 from crawler.items import Image
 from crawler.normalize import absolute_url, clean_alt, script_lang, split_credit
 
-_SPACE_RE = re.compile(r"\s+")
 _CAPTION_CLASS_RE = re.compile(r"caption|legend|desc|note|text|info|pic|img|photo", re.I)
 #: "Paragraph_paragraph-text", "article-text": the article's own paragraphs, not a caption.
 _PARAGRAPH_CLASS_RE = re.compile(r"paragraph|article|story|body|content", re.I)
@@ -379,7 +378,7 @@ def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
                   known: list[Image]) -> list[Image]:
     """Captioned images the article's JSON-LD declares but the page body did not show (lead
     images rendered by JavaScript, galleries)."""
-    seen = {_SPACE_RE.sub("", i.caption or "") for i in known} | {i.src for i in known}
+    seen = {"".join((i.caption or "").split()) for i in known} | {i.src for i in known}
     found = []
     for obj in jsonld:
         for item in _ld_images(obj.get("image")):
@@ -388,10 +387,10 @@ def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
             if not isinstance(src, str) or not isinstance(caption, str) or not caption.strip():
                 continue
             credit = item.get("creditText") or item.get("copyrightHolder") or None
-            caption, credit = split_caption(_SPACE_RE.sub(" ", caption).strip(),
+            caption, credit = split_caption(" ".join(caption.split()),
                                             credit if isinstance(credit, str) else None)
             src = absolute_url(base_url, src)
-            if not src or not caption or src in seen or _SPACE_RE.sub("", caption) in seen:
+            if not src or not caption or src in seen or "".join(caption.split()) in seen:
                 continue
             seen.add(src)
             name = item.get("name")
