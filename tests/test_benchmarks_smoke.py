@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from benchmarks import crawl, extraction, storage, synthetic
+from benchmarks import crawl, extraction, extraction_diff, storage, synthetic
 from crawler.parsers import govt_chinadaily
 from crawler.spiders.govt_chinadaily import GovtChinadailySpider
 
@@ -55,6 +56,18 @@ def test_crawl_benchmark_runs_both_sides(capsys):
     rows = table_rows(capsys.readouterr().out)
     assert rows["bare"][0] == rows["govnews"][0]  # same pages fetched
     assert rows["govnews"][-1] == "20"  # every article stored
+
+
+def test_worker_diff_saves_then_finds_no_difference(tmp_path, capsys):
+    mirror = tmp_path / "mirror"
+    synthetic.write_mirror(mirror, 4)
+    run = ["--worker", "--sources", "demo,mirror", "--mirror", str(mirror), "--mirror-pages", "2"]
+    assert extraction_diff.main([*run, "--save", str(tmp_path / "base")]) == 0
+    saved = json.loads((tmp_path / "base" / "worker-mirror.json").read_text())
+    assert len(saved) == 2 * len(extraction_diff.CONTENT_TYPES)
+    assert {output["path"] for output in saved.values()} == {"site"}
+    assert extraction_diff.main([*run, "--compare", str(tmp_path / "base")]) == 0
+    assert "worker-demo: 0 of" in capsys.readouterr().out
 
 
 def test_storage_benchmark_ingests_searches_and_exports(capsys):
