@@ -27,10 +27,6 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060\u00ad"))
 _INVISIBLE.update(dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c"))
 _INVISIBLE.update(dict.fromkeys(range(0x7F, 0xA0)))
 _INVISIBLE.update(dict.fromkeys(range(0xD800, 0xE000)))
-# ``\s`` on str patterns covers NBSP (U+00A0) and the ideographic space (U+3000) too. Only runs
-# that are not already one plain space are replaced: prose has hundreds of single spaces, and
-# rewriting each of them made this the costliest text function of the pipeline.
-_WS_RE = re.compile(r"\s{2,}|[^\S ]")
 _NON_SPACE_RE = re.compile(r"\S")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
 
@@ -47,7 +43,9 @@ def normalize_text(s: str | None) -> str | None:
     # translate() looks each character up in a dict.
     if not s.isprintable():
         s = s.translate(_INVISIBLE)
-    return _WS_RE.sub(" ", s).strip() or None
+    # str.split() cuts on every Unicode whitespace character (NBSP, U+3000 included), the same
+    # set as ``\s`` in a str regex, and drops the ends: in C, a third of a regex substitution.
+    return " ".join(s.split()) or None
 
 
 def has_text(s: str | None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.normalize import (
+    _INVISIBLE,
     canonicalize_url,
     clean_alt,
     content_hash,
@@ -47,6 +50,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 )
 def test_normalize_text(raw, expected):
     assert normalize_text(raw) == expected
+
+
+def test_normalize_text_collapses_every_unicode_whitespace_and_keeps_everything_else():
+    # Exhaustive over the code points: the whitespace collapsed is exactly what ``\s`` of a str
+    # regex matches (NBSP, U+3000, ...); every other character is kept, or dropped if invisible.
+    for code in range(0x110000):
+        char = chr(code)
+        if code in _INVISIBLE:
+            expected = "ab"
+        elif re.fullmatch(r"\s", char):
+            expected = "a b"
+        else:
+            expected = unicodedata.normalize("NFC", f"a{char}{char}b{char}")
+        assert normalize_text(f"\ta{char}{char}b{char} ") == expected, hex(code)
 
 
 @given(st.text())
