@@ -346,9 +346,33 @@ def test_content_hash_ignores_whitespace_differences_only():
         ("广州奖 Guangzhou Award 2022。", None, 6),
         ("The Guangzhou Award (广州奖) is ten years old.", "en", 8),
         ("東京でラーメン", "ja", 7),
+        # A token counts when it holds a letter or digit, wherever in the token.
+        ("— | - ... “ ”", "en", 0),
+        ("_ __ _-_", "en", 0),
+        ("__init__ a_b _x x_ 2022 3.5% (Xinhua) “Hello,” ...and", "en", 9),
+        ("Ünïcödé ÀÉ ß ½ ٣ ²", "en", 6),  # any script's letters and digits, ½ and ² too
+        ("x广y 广-州 「广」", "zh", 6),  # ideographs split a token; their neighbours still count
+        ("x广y 广-州 「广」", "en", 3),
+        ("one\ttwo\u00a0three\u3000four\nfive", "en", 5),
     ],
 )
 def test_word_count(body, lang, expected):
+    assert word_count(body, lang) == expected
+
+
+_IDEOGRAPH_OR_KANA = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\U00020000-\U0002ebef]"
+)
+
+
+@given(st.text(), st.sampled_from([None, "en", "zh"]))
+def test_word_count_is_ideographs_plus_tokens_holding_a_letter_or_digit(body, lang):
+    # The definition spelt out: each ideograph or kana is a word and splits its token (unless
+    # the language is known not to be CJK); other tokens count when they hold a letter or digit.
+    rest = body if lang == "en" else _IDEOGRAPH_OR_KANA.sub(" ", body)
+    expected = (0 if lang == "en" else len(_IDEOGRAPH_OR_KANA.findall(body))) + sum(
+        any(char.isalnum() for char in token) for token in rest.split()
+    )
     assert word_count(body, lang) == expected
 
 
