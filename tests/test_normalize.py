@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from crawler.normalize import (
     _INVISIBLE,
+    _script_counts,
     canonicalize_url,
     clean_alt,
     content_hash,
@@ -84,6 +85,36 @@ def test_normalize_text_is_idempotent(s):
 )
 def test_normalize_body(raw, expected):
     assert normalize_body(raw) == expected
+
+
+def _reference_body(body: str) -> str:
+    return "\n\n".join(filter(None, map(normalize_text, re.split(r"\n\s*\n", body))))
+
+
+def test_normalize_body_for_every_code_point_in_an_already_normal_body():
+    # normalize_body returns a body it finds already normal as it is: that shortcut must agree
+    # with normalising paragraph by paragraph, whatever the character, wherever in a paragraph.
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 61)]:
+        char = chr(code)
+        for body in (f"a{char}b\n\nc", f"{char}\n\nb {char}", f"a\n\n{char}{char}"):
+            assert normalize_body(body) == _reference_body(body), hex(code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, "", "One.", "One.\n\nTwo.", "\n\nOne.", "One.\n\n", "One.\nTwo.", "One.\n\n\nTwo.",
+     "One.\n\n\n\nTwo.", "One. \n\nTwo.", "One.\n\n Two.", "One.  Two.", " One.", "One. ",
+     "One.\n \nTwo.", "Cafe\u0301", "a\u00a0b", "a\u200bb", "\n", " ", "\n\n"],
+)  # fmt: skip
+def test_normalize_body_shortcut_edges(body):
+    assert normalize_body(body) == _reference_body(body or "")
+
+
+@given(st.lists(st.text()), st.sampled_from(["\n\n", "\n", " \n\n", "\n\n\n"]))
+def test_normalize_body_is_paragraphs_normalised(paragraphs, separator):
+    normal = "\n\n".join(filter(None, map(normalize_text, paragraphs)))
+    for body in (separator.join(paragraphs), normal):
+        assert normalize_body(body) == _reference_body(body)
 
 
 @pytest.mark.parametrize(
@@ -291,6 +322,35 @@ def test_script_lang(text, expected):
 )  # fmt: skip
 def test_detect_lang(text, expected):
     assert detect_lang(text) == expected
+
+
+#: The script ranges, spelt out once more: what _script_counts' shortcuts must agree with.
+_REFERENCE_SCRIPTS = {
+    "zh": "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]",
+    "ja": "[\u3040-\u30ff\u31f0-\u31ff]",
+    "ko": "[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]",
+    "ru": "[\u0400-\u04ff]",
+    "ar": "[\u0600-\u06ff\u0750-\u077f]",
+    "en": "[A-Za-z\u00c0-\u024f]",
+}
+
+
+def _reference_counts(text: str) -> list[tuple[str, int]]:
+    return [(lang, len(re.findall(rx, text))) for lang, rx in _REFERENCE_SCRIPTS.items()]
+
+
+def test_script_counts_agree_with_the_ranges_for_every_code_point():
+    # ASCII, Latin-only and other text take different paths; the counts (and their order, which
+    # breaks ties) must not depend on the path. Every BMP code point, every 61st astral one.
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 61)]:
+        char = chr(code)
+        for text in (char, f"Ab {char}{char}", f"é{char}"):
+            assert list(_script_counts(text).items()) == _reference_counts(text), hex(code)
+
+
+@given(st.text())
+def test_script_counts_agree_with_the_ranges(text):
+    assert list(_script_counts(text).items()) == _reference_counts(text)
 
 
 def test_detect_lang_decides_cjk_by_script_without_langdetect(monkeypatch):

@@ -376,3 +376,21 @@ def test_cms_helpers_read_real_www_chinadaily_pages(name, headline, byline, publ
     for chrome in ("Share - WeChat", "CLOSE", "Copyright", "Photo", "Latest"):
         assert chrome not in article.paragraphs
     assert not any(p.startswith(("Copyright", "Registration Number")) for p in article.paragraphs)
+
+
+def test_remove_chrome_matches_whole_class_tokens_exact_ids_and_hidden_styles():
+    from crawler.parsers import common
+
+    doc = common.parse_html(
+        "<html><body style='display:none'><div id='Content'>"
+        "<p class='share'>a</p><p class=' x  share\tbig '>b</p><p class='sharebutton'>keep1</p>"
+        "<p class='Share'>keep2</p><p class=\"it's share\">c</p><p class='a\"b share'>d</p>"
+        "<p id='qrcode'>e</p><p id='qrcode2'>keep3</p><p id='xqrcode'>keep4</p>"
+        "<p style='color:red; display : none'>f</p><p style='DISPLAY:NONE'>keep5</p>"
+        "<script>g</script><p>keep6<span class='share'>h</span>tail</p>"
+        "</div></body></html>"
+    )
+    common.remove_chrome(doc, ids={"qrcode"}, classes={"share", "o'k\"x"}, hidden=True)
+    texts = [common.element_text(p) for p in doc.iter("p")]
+    assert texts == ["keep1", "keep2", "keep3", "keep4", "keep5", "keep6tail"]
+    assert doc.find("body") is not None  # a hidden <body> is shown by a script: it stays

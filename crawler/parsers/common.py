@@ -77,8 +77,9 @@ _XML_INCOMPATIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufff
 #: The same characters in UTF-8 (the surrogates cannot be encoded at all).
 _XML_INCOMPATIBLE_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _XML_INCOMPATIBLE_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
-#: Compiled once: ``el.xpath(string)`` compiles its expression on every call.
-_TEXT_AND_BREAKS = etree.XPath(".//text() | .//br")
+#: Compiled once: ``el.xpath(string)`` compiles its expression on every call. Plain strings,
+#: not lxml's "smart" ones that each carry a reference to their parent element: only joined.
+_TEXT_AND_BREAKS = etree.XPath(".//text() | .//br", smart_strings=False)
 
 
 def has_class(*names: str) -> str:
