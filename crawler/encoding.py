@@ -139,19 +139,32 @@ def _bom(body: bytes) -> tuple[str, int] | None:
     return None
 
 
+class Utf8Text(str):
+    """Page text that is exactly its ``utf8`` bytes decoded, no BOM: what a parser may give
+    lxml instead of the text (libxml2 reads UTF-8 natively; a str it converts first)."""
+
+    utf8: bytes
+
+    def __new__(cls, utf8: bytes) -> Utf8Text:
+        text = super().__new__(cls, utf8.decode("utf-8"))
+        text.utf8 = utf8
+        return text
+
+
 def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
-    """The text of an HTML page, decoded with the first encoding that fits (see module doc)."""
+    """The text of an HTML page, decoded with the first encoding that fits (see module doc).
+
+    Plain UTF-8 (ASCII included) comes back as :class:`Utf8Text`, which keeps the bytes.
+    """
     bom = _bom(body)
     if bom:
         codec, size = bom
         return body[size:].decode(codec, "replace")
-    if body.isascii():
-        # Every ASCII-compatible encoding reads it the same; non-ASCII text is in entities.
-        return body.decode("ascii")
     try:
-        # Valid UTF-8 is UTF-8 even when it spells U+FFFD: the damage was done upstream, and a
-        # legacy codec would only add mojibake to it.
-        return body.decode("utf-8")
+        # ASCII reads the same in every ASCII-compatible encoding (non-ASCII text is in
+        # entities). Valid UTF-8 is UTF-8 even when it spells U+FFFD: the damage was done
+        # upstream, and a legacy codec would only add mojibake to it.
+        return Utf8Text(body)
     except UnicodeDecodeError:
         pass
     declared = [c for c in (header_charset(content_type), *body_charsets(body)) if c]

@@ -13,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from crawler.encoding import body_charsets, codec_name, decode_html, decode_response, header_charset
+from crawler.encoding import (
+    Utf8Text,
+    body_charsets,
+    codec_name,
+    decode_html,
+    decode_response,
+    header_charset,
+)
 from crawler.parsers import gov_cn
 from tests.conftest import TEST_MIRROR
 from tests.mirror_cases import (
@@ -131,6 +138,17 @@ def test_utf8_always_round_trips_whatever_the_label(text):
     body = f"<html><body><p>{text}</p></body></html>".encode()
     for label in (None, "text/html; charset=gbk", "text/html; charset=latin-1"):
         assert decode_html(body, label) == body.decode("utf-8")
+
+
+def test_plain_utf8_keeps_its_bytes_for_the_parser_and_nothing_else_does():
+    utf8 = "<p>中文 café</p>".encode()
+    for body in (utf8, b"<p>ascii</p>"):
+        text = decode_html(body, "text/html; charset=gbk")
+        assert isinstance(text, Utf8Text)
+        assert text.utf8 is body
+        assert text == body.decode("utf-8")
+    for body in (codecs.BOM_UTF8 + utf8, "<p>中文</p>".encode("gb18030"), b"<p>caf\xe9</p>"):
+        assert type(decode_html(body)) is str
 
 
 # --- through a crawl --------------------------------------------------------------------------

@@ -394,3 +394,35 @@ def test_remove_chrome_matches_whole_class_tokens_exact_ids_and_hidden_styles():
     texts = [common.element_text(p) for p in doc.iter("p")]
     assert texts == ["keep1", "keep2", "keep3", "keep4", "keep5", "keep6tail"]
     assert doc.find("body") is not None  # a hidden <body> is shown by a script: it stays
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><head><meta charset='gbk'><title>标题 é</title></head><body><p>正文 “q” —</p>",
+        "<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'><p>café 中</p>",
+        "<meta charset='utf-16'><p>x</p>",
+        '<?xml version="1.0" encoding="gbk"?><html><body><p>正文</p></body></html>',
+        '<?xml version="1.0"?><html><body><p>x</p></body></html>',
+        ' <?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        "", "   ", "<!-- only a comment -->", "<p>no html element 中</p>",
+        "a\r\nb\r<p>c\r\n</p>", "<p>x&nbsp;y &#x4e2d; &amp; &#0; &#xfffe;</p>",
+        "<p>\U0001f600 𠀀 \ufeff mid-text BOM</p>",
+        "<p>control \x01 char</p>", "<p>tab\tand\x0bvt\x0cff</p>", "<p>nonchar \ufffe \uffff</p>",
+        "<p>nul \x00 byte</p>",
+    ],
+)  # fmt: skip
+def test_parse_html_gives_the_same_tree_from_utf8_bytes_as_from_text(page):
+    # parse_html parses decoded UTF-8 from its bytes: it must not tell the difference.
+    from lxml import etree
+
+    from crawler.encoding import Utf8Text
+    from crawler.parsers import common
+
+    def outcome(html):
+        try:
+            return etree.tostring(common.parse_html(html), encoding="unicode")
+        except ParseError as exc:
+            return "ParseError", str(exc)
+
+    assert outcome(Utf8Text(page.encode())) == outcome(page)

@@ -17,6 +17,7 @@ from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.etree import ParserError
 
+from crawler.encoding import Utf8Text
 from crawler.items import Image
 from crawler.normalize import (
     absolute_url,
@@ -64,19 +65,22 @@ _CSS = HTMLTranslator()
 #: element's class in a Python method (for the form classes, which no parser here uses), and
 #: that call was a third of the cost of walking a tree, which parsers do several times a page.
 _PARSER = lxml.html.HTMLParser()
-_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=lxml.html.HtmlElement,
-        comment=lxml.html.HtmlComment,
-        pi=lxml.html.HtmlProcessingInstruction,
-        entity=lxml.html.HtmlEntity,
-    )
+_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
 )
+_PARSER.set_element_class_lookup(_ELEMENT_CLASSES)
 # libxml2 keeps these in text nodes but lxml refuses to write them back (drop_tree raises).
 _XML_INCOMPATIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: The same characters in UTF-8 (the surrogates cannot be encoded at all).
-_XML_INCOMPATIBLE_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
-_XML_INCOMPATIBLE_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+#: Every byte but the control characters among them (the surrogates cannot be encoded at all).
+_NOT_XML_INCOMPATIBLE_CONTROLS = bytes(
+    byte for byte in range(256) if byte not in {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)}
+)
+#: _PARSER for UTF-8 bytes (the encoding given: libxml2 ignores the page's declarations).
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_UTF8_PARSER.set_element_class_lookup(_ELEMENT_CLASSES)
 #: Compiled once: ``el.xpath(string)`` compiles its expression on every call. Plain strings,
 #: not lxml's "smart" ones that each carry a reference to their parent element: only joined.
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br", smart_strings=False)
@@ -98,28 +102,51 @@ def css_xpath(css: str) -> str:
 
 
 def parse_html(html: str) -> HtmlElement:
-    """An lxml tree of the page; ParseError for an empty or unparsable document."""
+    """An lxml tree of the page; ParseError for an empty or unparsable document.
+
+    Text decoded from plain UTF-8 (:class:`~crawler.encoding.Utf8Text`) is parsed from its
+    bytes when that gives the same tree: libxml2 would otherwise convert the text back to UTF-8.
+    """
     try:
+        if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
+            return lxml.html.document_fromstring(html.utf8, _UTF8_PARSER)
         return lxml.html.document_fromstring(_xml_compatible(html), _PARSER)
     except (ParserError, ValueError) as exc:
         raise ParseError(f"unparsable HTML: {exc}") from exc
 
 
+def _same_tree_from_bytes(html: Utf8Text) -> bool:
+    """Whether parsing ``html.utf8`` gives the tree parsing ``html`` gives.
+
+    It does unless the text needs cleaning (:func:`_xml_compatible`) or starts like an XML
+    declaration: lxml refuses text declaring an encoding, which its bytes may do. A ``<meta>``
+    charset cannot interfere: the parser's encoding is given, and libxml2 then ignores it.
+    """
+    return not html.startswith("<?xml") and not _xml_incompatible(html, html.utf8)
+
+
 def _xml_compatible(html: str) -> str:
     """``html`` without the characters lxml cannot write back.
 
-    Pages hardly ever have any: C-level encoding and byte scans find that out in two thirds of
-    the time the regex takes to scan every character.
+    Pages hardly ever have any: C-level encoding and scans find that out in a fraction of the
+    time the regex takes to scan every character.
     """
     try:
         data = html.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
         return _XML_INCOMPATIBLE_RE.sub("", html)
-    if len(data.translate(None, _XML_INCOMPATIBLE_CONTROLS)) == len(data) and not any(
-        char in data for char in _XML_INCOMPATIBLE_NONCHARACTERS
-    ):
-        return html
-    return _XML_INCOMPATIBLE_RE.sub("", html)
+    return _XML_INCOMPATIBLE_RE.sub("", html) if _xml_incompatible(html, data) else html
+
+
+def _xml_incompatible(html: str, utf8: bytes) -> bool:
+    """Whether ``html`` (no lone surrogates), which is ``utf8`` decoded, has characters lxml
+    cannot write back: the control characters are bytes, found by deleting all other bytes;
+    the two noncharacters are single characters, found fastest in the text."""
+    return (
+        bool(utf8.translate(None, _NOT_XML_INCOMPATIBLE_CONTROLS))
+        or "\ufffe" in html
+        or "\uffff" in html
+    )
 
 
 def metas(doc: HtmlElement) -> dict[str, str]:
