@@ -84,6 +84,7 @@ _UTF8_PARSER.set_element_class_lookup(_ELEMENT_CLASSES)
 #: Compiled once: ``el.xpath(string)`` compiles its expression on every call. Plain strings,
 #: not lxml's "smart" ones that each carry a reference to their parent element: only joined.
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br", smart_strings=False)
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class")
 
 
 def has_class(*names: str) -> str:
@@ -218,11 +219,10 @@ def remove_chrome(
             value.getparent() for value in doc.xpath("descendant-or-self::*/@id") if value in ids
         ]
     if classes:
-        doomed += [
-            value.getparent()
-            for value in doc.xpath("descendant-or-self::*/@class")
-            if not classes.isdisjoint(value.split())
-        ]
+        values = _CLASS_VALUES(doc)
+        # A page repeats a dozen class values hundreds of times: each is split once.
+        chrome = {value for value in set(values) if not classes.isdisjoint(value.split())}
+        doomed += [value.getparent() for value in values if value in chrome]
     if hidden:
         doomed += [
             value.getparent()
