@@ -51,7 +51,11 @@ _BREADCRUMB_JUNK = " /»>›|"
 _HOME = {"home", "首页"}
 _CAPTION_CLASSES = ("wp-caption-text", "caption", "pic-caption", "imgcaption")
 _FIGURE_CLASSES = ("wp-caption", "image", "figure")
+_CAPTION_CLASS_SET = frozenset(_CAPTION_CLASSES)
+_FIGURE_CLASS_SET = frozenset(_FIGURE_CLASSES)
 _SHORT_CAPTION_WORDS = 40
+#: Two line breaks (``<br><br>``), maybe with spaces between: a paragraph break in a block.
+_PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _CONTAINER_TAGS = {"div", "section", "center", "article", "span", "font"}
 _BLOCK_TAGS = {"p", "div", "figure", "table", "ul", "ol", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "section", "center", "article"}  # fmt: skip
@@ -148,6 +152,10 @@ def _xml_incompatible(html: str, utf8: bytes) -> bool:
         or "\ufffe" in html
         or "\uffff" in html
     )
+
+
+#: A figure's caption: ``<figcaption>``, else an element with a caption class.
+_FIGURE_CAPTION_XPATHS = (".//figcaption", f".//*[{has_class(*_CAPTION_CLASSES)}]")
 
 
 def metas(doc: HtmlElement) -> dict[str, str]:
@@ -270,8 +278,8 @@ class _Block:
     captionish: bool = False
 
 
-def _classes(el: HtmlElement) -> set[str]:
-    return set((el.get("class") or "").split())
+def _classes(el: HtmlElement) -> list[str]:
+    return (el.get("class") or "").split()
 
 
 def _is_captionish(el: HtmlElement) -> bool:
@@ -279,12 +287,12 @@ def _is_captionish(el: HtmlElement) -> bool:
     return (
         (el.get("align") or "").lower() == "center"
         or "text-align:center" in style
-        or bool(_classes(el) & set(_CAPTION_CLASSES))
+        or not _CAPTION_CLASS_SET.isdisjoint(_classes(el))
     )
 
 
 def _figure_blocks(el: HtmlElement) -> Iterator[_Block]:
-    caption_el = first(el, [".//figcaption", f".//*[{has_class(*_CAPTION_CLASSES)}]"])
+    caption_el = first(el, _FIGURE_CAPTION_XPATHS)
     caption = element_text(caption_el) if caption_el is not None else None
     if caption_el is not None:
         caption_el.drop_tree()
@@ -302,7 +310,7 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
     for child in container.iterchildren():
         if not isinstance(child.tag, str):
             pass  # a comment: only its tail (below) is text
-        elif child.tag == "figure" or _classes(child) & set(_FIGURE_CLASSES):
+        elif child.tag == "figure" or not _FIGURE_CLASS_SET.isdisjoint(_classes(child)):
             yield from _figure_blocks(child)
         elif child.tag in _CONTAINER_TAGS and any(c.tag in _BLOCK_TAGS for c in child):
             yield from _blocks(child)
@@ -313,8 +321,10 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
             images = [child] if child.tag == "img" else list(child.iter("img"))
             yield from (_Block(image=img) for img in images)
             text = element_text(child) if child.tag != "img" else ""
-            for piece in re.split(r"\n\s*\n", text):
-                yield _Block(text=piece, captionish=bool(images) or _is_captionish(child))
+            captionish = bool(images) or _is_captionish(child)
+            # Most paragraphs have no line break at all: no regex pass over them.
+            for piece in _PARAGRAPH_BREAK_RE.split(text) if "\n" in text else (text,):
+                yield _Block(text=piece, captionish=captionish)
         if child.tail and child.tail.strip():
             yield _Block(text=child.tail)
 
