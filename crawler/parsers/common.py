@@ -88,7 +88,10 @@ _UTF8_PARSER.set_element_class_lookup(_ELEMENT_CLASSES)
 #: Compiled once: ``el.xpath(string)`` compiles its expression on every call. Plain strings,
 #: not lxml's "smart" ones that each carry a reference to their parent element: only joined.
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br", smart_strings=False)
+#: What remove_chrome looks at (smart strings: ``getparent()`` is the element).
+_ID_VALUES = etree.XPath("descendant-or-self::*/@id")
 _CLASS_VALUES = etree.XPath("descendant-or-self::*/@class")
+_STYLE_VALUES = etree.XPath("descendant-or-self::*/@style")
 
 
 def has_class(*names: str) -> str:
@@ -223,9 +226,7 @@ def remove_chrome(
     tags, ids, classes = frozenset(tags), frozenset(ids), frozenset(classes)
     doomed: list[HtmlElement] = list(doc.iter(*tags)) if tags else []
     if ids:
-        doomed += [
-            value.getparent() for value in doc.xpath("descendant-or-self::*/@id") if value in ids
-        ]
+        doomed += [value.getparent() for value in _ID_VALUES(doc) if value in ids]
     if classes:
         values = _CLASS_VALUES(doc)
         # A page repeats a dozen class values hundreds of times: each is split once.
@@ -234,7 +235,7 @@ def remove_chrome(
     if hidden:
         doomed += [
             value.getparent()
-            for value in doc.xpath("descendant-or-self::*/@style")
+            for value in _STYLE_VALUES(doc)
             if _HIDDEN in value.replace(" ", "") and value.getparent().tag not in _PAGE_TAGS
         ]
     for el in doomed:
@@ -262,7 +263,8 @@ def title_text(doc: HtmlElement, suffixes: Iterable[str] = ()) -> str | None:
 def breadcrumb_section(doc: HtmlElement, xpaths: Iterable[str]) -> str | None:
     """The last breadcrumb link that is not "Home" ("/ Society" -> "Society")."""
     for xpath in xpaths:
-        names = [normalize_text(element_text(a).strip(_BREADCRUMB_JUNK)) for a in doc.xpath(xpath)]
+        links = _compiled(xpath)(doc)
+        names = [normalize_text(element_text(a).strip(_BREADCRUMB_JUNK)) for a in links]
         names = [n for n in names if n and n.lower() not in _HOME]
         if names:
             return names[-1]
