@@ -189,6 +189,8 @@ def _compiled(xpath: str) -> etree.XPath:
 
 def element_text(el: HtmlElement) -> str:
     """Visible text of an element; ``<br>`` counts as a line break (two make a paragraph)."""
+    if not len(el):  # no child element, comment or PI (most paragraphs): the text is all of it
+        return el.text or ""
     return "".join(n if isinstance(n, str) else "\n" for n in _TEXT_AND_BREAKS(el))
 
 
