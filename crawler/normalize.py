@@ -396,14 +396,23 @@ _ENGLISH_MARKERS = frozenset(
      "their", "they", "would", "said")
 )  # fmt: skip
 _LATIN_WORD_RE = re.compile(r"[a-z]+")
+#: ASCII letters lower-cased, anything else a space: ASCII text's words split in C.
+_ASCII_LETTERS_LOWERED = {c: chr(c).lower() if chr(c).isalpha() else " " for c in range(128)}
 # In English prose the markers are 10-15% of the words; in the corpus's 600+ non-English texts
 # (de, es, fr, it, no, pl, tr, vi...) none of 40+ words reached 2%.
 _ENGLISH_MARKER_SHARE = 0.06
 _ENGLISH_MIN_WORDS = 20
 
 
+def _latin_words(text: str) -> list[str]:
+    """The runs of a-z in the lower-cased text (ASCII text by translate and split)."""
+    if text.isascii():  # lower() of other text can make ASCII letters (U+212A KELVIN SIGN -> k)
+        return text.translate(_ASCII_LETTERS_LOWERED).split()
+    return _LATIN_WORD_RE.findall(text.lower())
+
+
 def _looks_english(sample: str) -> bool:
-    words = _LATIN_WORD_RE.findall(sample.lower())
+    words = _latin_words(sample)
     if len(words) < _ENGLISH_MIN_WORDS:
         return False
     markers = sum(map(_ENGLISH_MARKERS.__contains__, words))  # a C loop, not a generator
@@ -516,6 +525,8 @@ def word_count(body: str, lang: str | None = None) -> int:
     """
     if not body:
         return 0
+    if body.isascii():  # most English bodies: no ideographs, and counted without a token list
+        return _ascii_word_count(body)
     cjk = 0
     if lang in (None, "zh", "ja"):
         body, cjk = _CJK_CHAR_RE.subn(" ", body)  # one pass: each match is one character
@@ -524,3 +535,19 @@ def word_count(body: str, lang: str | None = None) -> int:
     tokens = body.split()
     others = list(filterfalse(str.isalnum, tokens))
     return cjk + len(tokens) - len(others) + len(_WORD_TOKEN_RE.findall(" ".join(others)))
+
+
+#: For ASCII text: letters and digits become "a", whitespace (what str.split cuts on, the
+#: separators \x1c-\x1f included) a space; everything else is deleted (_ASCII_NOT_WORD).
+_ASCII_WORD_TABLE = bytes(
+    ord("a") if chr(b).isalnum() else ord(" ") if chr(b).isspace() else b for b in range(128)
+) + bytes(range(128, 256))
+_ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum() and not chr(b).isspace())
+
+
+def _ascii_word_count(body: str) -> int:
+    """:func:`word_count` of ASCII text: a token with a letter or digit becomes a run of "a"
+    between spaces (a token of punctuation only vanishes); the runs are counted where they
+    start. Two C passes, no string per token."""
+    words = body.encode("ascii").translate(_ASCII_WORD_TABLE, _ASCII_NOT_WORD)
+    return words.count(b" a") + words.startswith(b"a")

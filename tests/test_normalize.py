@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from crawler.normalize import (
     _INVISIBLE,
+    _latin_words,
     _script_counts,
     canonicalize_url,
     clean_alt,
@@ -418,6 +419,36 @@ def test_content_hash_ignores_whitespace_differences_only():
 )
 def test_word_count(body, lang, expected):
     assert word_count(body, lang) == expected
+
+
+def _tokens_with_a_letter_or_digit(text: str) -> int:
+    return sum(any(char.isalnum() for char in token) for token in text.split())
+
+
+def test_word_count_of_ascii_text_for_every_pair_of_characters():
+    # ASCII text is counted by a byte translation: every character must land in the right
+    # class (letter or digit, whitespace as str.split sees it, anything else), in any position.
+    for a in map(chr, range(128)):
+        for b in map(chr, range(128)):
+            text = f"{a}{b} x{a}\t{b}{b}y {a}"
+            assert word_count(text, "en") == _tokens_with_a_letter_or_digit(text), (a, b)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)), st.sampled_from([None, "en", "zh"]))
+def test_word_count_of_ascii_text(text, lang):
+    assert word_count(text, lang) == _tokens_with_a_letter_or_digit(text)
+
+
+def test_latin_words_of_ascii_text_for_every_character():
+    for char in map(chr, range(128)):
+        text = f"{char}The{char}AND x{char}{char}y {char}"
+        assert _latin_words(text) == re.findall("[a-z]+", text.lower()), hex(ord(char))
+    assert _latin_words("\u212a and İ") == ["k", "and", "i"]  # lower() makes ASCII of these
+
+
+@given(st.text())
+def test_latin_words_are_the_runs_of_a_to_z_lowered(text):
+    assert _latin_words(text) == re.findall("[a-z]+", text.lower())
 
 
 _IDEOGRAPH_OR_KANA = re.compile(
