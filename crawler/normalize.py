@@ -11,6 +11,7 @@ import hashlib
 import re
 import string
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from itertools import filterfalse
@@ -295,7 +296,21 @@ _CAPS_CREDIT_RE = re.compile(
 _SHOT_BY_CREDIT_RE = re.compile(
     r"(?:^|(?<=[\s。.!?！？]))[(（]?\s*(?P<credit>[^\s(（。][^(（。]{0,40}?)\s*摄\s*[)）]?\s*$"
 )
-_CREDIT_RULES = (_BRACKET_CREDIT_RE, _LABEL_CREDIT_RE, _CAPS_CREDIT_RE, _SHOT_BY_CREDIT_RE)
+def _credit_rules(caption: str) -> Iterator[re.Pattern[str]]:
+    """The credit rules that can match a normalised caption, in order.
+
+    Each rule is searched at every position of the caption, and most paragraphs that follow an
+    image are no caption at all: a character each rule needs (a closing bracket at the end, a
+    colon or "by", a slash, 摄) rules it out with a C scan.
+    """
+    if caption[-1] in "]］)）】":
+        yield _BRACKET_CREDIT_RE
+    if ":" in caption or "：" in caption or "by" in caption.lower():
+        yield _LABEL_CREDIT_RE
+    if "/" in caption:
+        yield _CAPS_CREDIT_RE
+    if "摄" in caption:
+        yield _SHOT_BY_CREDIT_RE
 
 
 def split_credit(caption: str | None) -> tuple[str | None, str | None]:
@@ -307,7 +322,7 @@ def split_credit(caption: str | None) -> tuple[str | None, str | None]:
     caption = normalize_text(caption)
     if caption is None:
         return None, None
-    for rule in _CREDIT_RULES:
+    for rule in _credit_rules(caption):
         match = rule.search(caption)
         if match:
             return normalize_text(caption[: match.start()]), normalize_text(match["credit"])

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler import normalize
 from crawler.normalize import (
     _INVISIBLE,
     _latin_words,
@@ -281,6 +282,29 @@ def test_clean_alt(alt, expected):
 )  # fmt: skip
 def test_split_credit(caption, expected):
     assert split_credit(caption) == expected
+
+
+def _reference_split_credit(caption):
+    # Every rule searched in turn, none skipped.
+    caption = normalize_text(caption)
+    if caption is None:
+        return None, None
+    for rule in (normalize._BRACKET_CREDIT_RE, normalize._LABEL_CREDIT_RE,
+                 normalize._CAPS_CREDIT_RE, normalize._SHOT_BY_CREDIT_RE):  # fmt: skip
+        match = rule.search(caption)
+        if match:
+            return normalize_text(caption[: match.start()]), normalize_text(match["credit"])
+    return caption, None
+
+
+_CAPTION_PIECES = [
+    *"ab:：/[]［］()（）【】。.!? \n\u00a0X摄", "BY", "by", "Photo", "图片来源", "新华社", "LI MING"
+]
+
+
+@given(st.lists(st.sampled_from(_CAPTION_PIECES), max_size=12).map("".join))
+def test_split_credit_skips_only_rules_that_cannot_match(caption):
+    assert split_credit(caption) == _reference_split_credit(caption)
 
 
 @pytest.mark.parametrize(
