@@ -46,6 +46,11 @@ def normalize_text(s: str | None) -> str | None:
     # translate() looks each character up in a dict.
     if not s.isprintable():
         s = s.translate(_INVISIBLE)
+    elif "  " not in s and s[:1] != " " and s[-1:] != " ":
+        # Printable, so its only whitespace is plain spaces: single and inside, it is already
+        # normal (text normalised before, by the parser, a clean paragraph). Scans cost a
+        # fraction of splitting into words.
+        return s or None
     # str.split() cuts on every Unicode whitespace character (NBSP, U+3000 included), the same
     # set as ``\s`` in a str regex, and drops the ends: in C, a third of a regex substitution.
     return " ".join(s.split()) or None
