@@ -150,6 +150,9 @@ class Utf8Text(str):
         text.utf8 = utf8
         return text
 
+    def __getnewargs__(self) -> tuple[bytes]:  # pickle and copy rebuild it from the bytes
+        return (self.utf8,)
+
 
 def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
     """The text of an HTML page, decoded with the first encoding that fits (see module doc).

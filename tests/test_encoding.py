@@ -7,6 +7,8 @@ The variants live in ``tests/mirror/www.gov.cn/yaowen/liebiao/202601/content_701
 from __future__ import annotations
 
 import codecs
+import copy
+import pickle
 
 import pytest
 from hypothesis import given
@@ -149,6 +151,13 @@ def test_plain_utf8_keeps_its_bytes_for_the_parser_and_nothing_else_does():
         assert text == body.decode("utf-8")
     for body in (codecs.BOM_UTF8 + utf8, "<p>中文</p>".encode("gb18030"), b"<p>caf\xe9</p>"):
         assert type(decode_html(body)) is str
+
+
+def test_utf8_text_survives_pickle_and_copy():
+    text = Utf8Text("<p>中文</p>".encode())
+    for again in (pickle.loads(pickle.dumps(text)), copy.copy(text), copy.deepcopy(text)):
+        assert type(again) is Utf8Text
+        assert (again, again.utf8) == (text, text.utf8)
 
 
 # --- through a crawl --------------------------------------------------------------------------
