@@ -27,8 +27,10 @@ CONTENT_XPATHS: tuple[str, ...] = (
     f"//div[{has_class('Artical_Content')}]",
 )
 HEADLINE_XPATHS: tuple[str, ...] = (
-    "//*[@id='lft-art']//h1",
-    f"//div[{has_class('main_art')}]//h1",
+    # An h1 inside #lft-art (.main_art), said so that only h1 elements are tested: libxml2
+    # tests a predicate like [@id='lft-art'] slowly, and once for every element of the page.
+    "//h1[ancestor::*[@id='lft-art']]",
+    f"//h1[ancestor::div[{has_class('main_art')}]]",
     "//h1",
 )
 INFO_XPATHS: tuple[str, ...] = (
