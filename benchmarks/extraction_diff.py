@@ -181,8 +181,10 @@ def save_or_compare(dataset: str, current: Outputs, args: argparse.Namespace) ->
     saved = json.loads(saved_file.read_text(encoding="utf-8"))
     differing = [key for key in current if saved.get(key) != current[key]]
     missing = [key for key in saved if key not in current]
-    print(f"{dataset}: {len(differing)} of {len(current)} outputs differ"
-          + (f", {len(missing)} pages missing" if missing else ""))
+    print(
+        f"{dataset}: {len(differing)} of {len(current)} outputs differ"
+        + (f", {len(missing)} pages missing" if missing else "")
+    )
     for key in differing[: args.show]:
         print(f" {key}")
         print("\n".join(differences(saved.get(key) or {}, current[key])))
@@ -194,15 +196,27 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--save", type=Path, metavar="DIR", help="write the outputs to DIR")
     mode.add_argument("--compare", type=Path, metavar="DIR", help="diff against DIR")
-    parser.add_argument("--worker", action="store_true",
-                        help="the crawl worker's parse_and_normalize, not the generic extractor")
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="the crawl worker's parse_and_normalize, not the generic extractor",
+    )
     parser.add_argument("--datasets", help="comma-separated subset of the corpus datasets")
-    parser.add_argument("--sources", help="with --worker: comma-separated subset of "
-                        + ", ".join(WORKER_SOURCES))
-    parser.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR,
-                        help="with --worker: synthetic crawl mirror of the 'mirror' source")
-    parser.add_argument("--mirror-pages", type=int, default=300,
-                        help="with --worker: article pages taken from --mirror")
+    parser.add_argument(
+        "--sources", help="with --worker: comma-separated subset of " + ", ".join(WORKER_SOURCES)
+    )
+    parser.add_argument(
+        "--mirror",
+        type=Path,
+        default=DEFAULT_MIRROR,
+        help="with --worker: synthetic crawl mirror of the 'mirror' source",
+    )
+    parser.add_argument(
+        "--mirror-pages",
+        type=int,
+        default=300,
+        help="with --worker: article pages taken from --mirror",
+    )
     parser.add_argument("--show", type=int, default=10, help="differing pages shown per dataset")
     args = parser.parse_args(argv)
     if args.worker:

@@ -308,6 +308,8 @@ _CAPS_CREDIT_RE = re.compile(
 _SHOT_BY_CREDIT_RE = re.compile(
     r"(?:^|(?<=[\s。.!?！？]))[(（]?\s*(?P<credit>[^\s(（。][^(（。]{0,40}?)\s*摄\s*[)）]?\s*$"
 )
+
+
 def _credit_rules(caption: str) -> Iterator[re.Pattern[str]]:
     """The credit rules that can match a normalised caption, in order.
 
