@@ -287,8 +287,18 @@ class _Block:
     text: str | None = None
     image: HtmlElement | None = None
     caption: str | None = None
-    #: A centred paragraph or one styled as a caption: a caption if it follows an image.
-    captionish: bool = False
+    #: The element the text is from, when its look may make the text a caption.
+    source: HtmlElement | None = None
+    #: The text shares its element with an image.
+    beside_image: bool = False
+
+    @property
+    def captionish(self) -> bool:
+        """Centred, styled as a caption or beside an image: a caption if it follows an image.
+
+        Looked at only then (a paragraph or two a page), not for every paragraph.
+        """
+        return self.beside_image or (self.source is not None and _is_captionish(self.source))
 
 
 def _classes(el: HtmlElement) -> list[str]:
@@ -321,23 +331,23 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
     if container.text and container.text.strip():
         yield _Block(text=container.text)
     for child in container.iterchildren():
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             pass  # a comment: only its tail (below) is text
-        elif child.tag == "figure" or not _FIGURE_CLASS_SET.isdisjoint(_classes(child)):
+        elif tag == "figure" or not _FIGURE_CLASS_SET.isdisjoint(_classes(child)):
             yield from _figure_blocks(child)
-        elif child.tag in _CONTAINER_TAGS and any(c.tag in _BLOCK_TAGS for c in child):
+        elif tag in _CONTAINER_TAGS and any(c.tag in _BLOCK_TAGS for c in child):
             yield from _blocks(child)
-        elif child.tag in _LAYOUT_TAGS and child.find(".//p") is not None:
+        elif tag in _LAYOUT_TAGS and child.find(".//p") is not None:
             # Paragraphs laid out in a table or a stray form: keep them apart, not run together.
             yield from _blocks(child)
         else:
-            images = [child] if child.tag == "img" else list(child.iter("img"))
+            images = [child] if tag == "img" else list(child.iter("img"))
             yield from (_Block(image=img) for img in images)
-            text = element_text(child) if child.tag != "img" else ""
-            captionish = bool(images) or _is_captionish(child)
+            text = element_text(child) if tag != "img" else ""
             # Most paragraphs have no line break at all: no regex pass over them.
             for piece in _PARAGRAPH_BREAK_RE.split(text) if "\n" in text else (text,):
-                yield _Block(text=piece, captionish=captionish)
+                yield _Block(text=piece, source=child, beside_image=bool(images))
         if child.tail and child.tail.strip():
             yield _Block(text=child.tail)
 
