@@ -276,8 +276,8 @@ _FILE_STEM_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 def clean_alt(alt: str | None) -> str | None:
     """Alt text without the uploaded file's extension; None when it is only a file name."""
     alt = normalize_text(alt)
-    if alt is None:
-        return None
+    if alt is None or "." not in alt:  # no extension to drop (most alt texts: prose)
+        return alt
     stem = _IMAGE_EXT_RE.sub("", alt)
     if stem != alt and _FILE_STEM_RE.match(stem):
         return None
