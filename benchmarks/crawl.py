@@ -415,11 +415,14 @@ def main(argv: list[str] | None = None) -> int:
     rss_from = args.rss_from or (1000 if args.articles >= 5000 else args.articles // 5)
     with tempfile.TemporaryDirectory(prefix="govnews-bench-") as tmp:
         mirror = args.mirror or Path(tmp) / "mirror"
-        marker = mirror / f".complete-{args.articles}"
-        if not marker.exists():
+        # The marker holds the size the mirror was last written for: a mirror written for
+        # another size has list pages for that size, whatever article pages it still holds.
+        marker = mirror / ".complete"
+        if not marker.exists() or marker.read_text() != str(args.articles):
+            marker.unlink(missing_ok=True)
             started = time.perf_counter()
             synthetic.write_mirror(mirror, args.articles)
-            marker.touch()
+            marker.write_text(str(args.articles))
             print(f"wrote {args.articles} article pages to {mirror} "
                   f"in {time.perf_counter() - started:.0f} s", file=sys.stderr)  # fmt: skip
         start_url = synthetic.BASE + synthetic.list_path(1)
