@@ -51,10 +51,10 @@ def test_synthetic_articles_have_three_images_and_both_languages():
     assert {a.lang for a in items} == {"en", "zh"}
 
 
-def test_crawl_benchmark_runs_both_sides(capsys):
+def test_crawl_benchmark_runs_every_side(capsys):
     assert crawl.main(["--articles", "20"]) == 0
     rows = table_rows(capsys.readouterr().out)
-    assert rows["bare"][0] == rows["govnews"][0]  # same pages fetched
+    assert rows["bare"][0] == rows["bare-scrapy"][0] == rows["govnews"][0]  # same pages fetched
     assert rows["govnews"][-1] == "20"  # every article stored
 
 
