@@ -4,19 +4,19 @@ A crawl is CPU-bound in one process: Scrapy, the parsers, the pipelines and SQLi
 core. :class:`WorkerPool` runs a pure function (parsing a page's bytes, normalising an
 article) in a worker process and hands the result back as an awaitable; the component that
 awaits it (the spider, the normalise pipeline) is suspended meanwhile, and the reactor
-downloads and stores.
+downloads and stores. With a reactor other than asyncio's, everything runs in-process.
 
 Setting ``GOVNEWS_WORKERS`` (default 1): worker processes, shared by every component and spider
 of the process; 0 runs everything in the crawl process (as does the pool for a call it cannot
 send to a worker: a closure, an argument that cannot be pickled).
 
 The transport is lean on purpose, because the crawl process is the other half of the crawl's
-CPU budget: each worker is forked with one end of a socket pair, the reactor reads the other
-end like any connection, and a call is one length-prefixed pickle of ``(function, args)``
-each way, answered in the order sent. No thread in the crawl process, no queue feeder, no
-hand-off between threads (``ProcessPoolExecutor`` cost the crawl process ~20 % of its CPU in
-its feeder and result threads). The worker is a plain loop: read a call, run it, write the
-result (or the exception, with its traceback as ``__cause__``).
+CPU budget: each worker is forked with one end of a socket pair, the crawl's asyncio loop (the
+one Scrapy's default reactor runs on) reads the other end, and a call is one length-prefixed
+pickle of ``(function, args)`` each way, answered in the order sent. No thread in the crawl
+process, no queue feeder, no hand-off between threads (``ProcessPoolExecutor`` cost the crawl
+process ~15-20 % of its CPU in its feeder and result threads). The worker is a plain loop:
+read a call, run it, write the result (or the exception, with its traceback as ``__cause__``).
 
 The crawl process stays in charge of stopping:
 
@@ -28,8 +28,8 @@ The crawl process stays in charge of stopping:
 - Workers ignore SIGINT and SIGTERM. Ctrl-C reaches the whole process group, and a worker that
   died of it would lose the pages in flight during the graceful stop that the same Ctrl-C
   starts in the crawl; workers end when the pool is closed (``spider_closed`` of the last
-  spider), once every call in flight has been answered: the socket is closed, the worker reads
-  the end of it and exits.
+  spider), once every call in flight has been answered: the crawl ends its side of the socket,
+  the worker reads that end and exits.
 - A worker exits by itself within a second once its parent is gone (``kill -9`` of the crawl),
   so no orphan is left behind: at once when it is idle (the socket ends), from a watchdog
   thread when it is busy.
@@ -41,6 +41,7 @@ The crawl process stays in charge of stopping:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -54,19 +55,15 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from scrapy import signals
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred, DeferredList, DeferredLock, succeed
-from twisted.internet.protocol import Factory
-from twisted.protocols.basic import Int32StringReceiver
+from scrapy.utils.asyncio import is_asyncio_available
 
 from crawler.parsers import generic_parser, parser_for_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +80,8 @@ _PICKLE = pickle.HIGHEST_PROTOCOL
 #: call. Sending every call at once filled the buffer (the worker is the slower side), and the
 #: reactor then woke to write a few kilobytes each time the worker read some.
 _SENT = 2
+#: Bytes read from a worker's socket at a time (a reply is an article: tens of kilobytes).
+_READ_SIZE = 256 * 1024
 
 
 class WorkerDied(Exception):
@@ -146,33 +145,35 @@ def _exit_with_parent(parent: int) -> None:
 # The crawl process's side
 
 
-class _Worker(Int32StringReceiver):
+class _Worker:
     """One worker process, seen from the crawl process: its socket and the calls it has."""
 
-    #: No limit of our own on a reply (an article): the worker is ours, not a peer to distrust.
-    MAX_LENGTH = 2**32 - 1
-    #: File descriptors of every worker's socket in this process. A worker forked later closes
-    #: its copies, or a worker would see the end of its socket only once all of them exited.
-    sockets: set[int] = set()
+    #: Descriptors of every worker's socket in this process. A worker forked later closes its
+    #: copies, or a worker would see the end of its socket only once all of them had exited.
+    sockets: ClassVar[set[int]] = set()
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, sock: socket.socket) -> None:
         self.pid = pid
+        self.sock = sock
+        self.fd = sock.fileno()
         #: The calls not answered yet, oldest first: the worker answers them in order.
-        self.calls: deque[Deferred] = deque()
+        self.calls: deque[asyncio.Future] = deque()
         #: The newest of them, not sent yet (see ``_SENT``).
         self.queued: deque[bytes] = deque()
         self.closing = False
-        #: False once the socket has ended (the worker has exited, or is exiting).
+        #: False once the socket has ended (the worker has exited).
         self.alive = True
-        self._fd = -1
-        self._drained: Deferred | None = None
-        self._gone: Deferred = Deferred()
+        self._in = bytearray()
+        self._out = bytearray()
+        self._loop = asyncio.get_running_loop()
+        self._drained: asyncio.Future | None = None
+        self._gone = self._loop.create_future()
+        _Worker.sockets.add(self.fd)
+        self._loop.add_reader(self.fd, self._readable)
 
     @classmethod
     def start(cls) -> _Worker:
-        """Fork a worker and connect its socket to the reactor."""
-        from twisted.internet import reactor
-
+        """Fork a worker; the event loop reads its socket from now on."""
         ours, its = socket.socketpair()
         parent = os.getpid()
         pid = os.fork()
@@ -191,64 +192,103 @@ class _Worker(Int32StringReceiver):
                     sys.stderr.flush()
                 os._exit(status)
         its.close()
-        worker = cls(pid)
         ours.setblocking(False)
-        reactor.adoptStreamConnection(  # type: ignore[attr-defined]
-            ours.fileno(), socket.AF_UNIX, Factory.forProtocol(lambda: worker)
-        )
-        ours.close()  # the reactor has its own descriptor of the socket
-        return worker
+        return cls(pid, ours)
 
-    def connectionMade(self) -> None:
-        self._fd = self.transport.fileno()  # type: ignore[union-attr]
-        _Worker.sockets.add(self._fd)
-
-    def call(self, payload: bytes) -> Deferred:
-        """Run a pickled ``(function, args)``; the Deferred fires with its outcome."""
-        answer: Deferred = Deferred()
+    def call(self, payload: bytes) -> asyncio.Future:
+        """Run a pickled ``(function, args)``; the future gets its outcome."""
+        answer = self._loop.create_future()
         self.calls.append(answer)
         if len(self.calls) - len(self.queued) <= _SENT:
-            self.sendString(payload)
+            self._send(payload)
         else:
             self.queued.append(payload)
         return answer
 
-    def stringReceived(self, reply: bytes) -> None:
+    async def close(self) -> None:
+        """Once every call is answered, end the socket; return when the worker has exited."""
+        self.closing = True
+        while self.alive and self.calls:
+            self._drained = self._loop.create_future()
+            await self._drained
+        if self.alive:
+            self.sock.shutdown(socket.SHUT_WR)  # the worker reads the end of it and exits
+            await asyncio.shield(self._gone)
+
+    def _send(self, payload: bytes) -> None:
+        data = _LENGTH.pack(len(payload)) + payload
+        if not self._out:
+            # Straight into the socket: it has room for the two calls sent ahead.
+            try:
+                sent = self.sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:  # the worker is gone: reading the socket's end fails the calls
+                return
+            if sent == len(data):
+                return
+            data = data[sent:]
+            self._loop.add_writer(self.fd, self._writable)
+        self._out += data
+
+    def _writable(self) -> None:
+        try:
+            sent = self.sock.send(self._out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            sent = len(self._out)  # as above: the reader sees the end
+        del self._out[:sent]
+        if not self._out:
+            self._loop.remove_writer(self.fd)
+
+    def _readable(self) -> None:
+        try:
+            data = self.sock.recv(_READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._ended()
+            return
+        buffer = self._in
+        buffer += data
+        while len(buffer) >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(buffer)
+            end = _LENGTH.size + size
+            if len(buffer) < end:
+                break
+            reply = bytes(buffer[_LENGTH.size : end])
+            del buffer[:end]
+            self._answer(reply)
+
+    def _answer(self, reply: bytes) -> None:
         answer = self.calls.popleft()
         if self.queued:
-            self.sendString(self.queued.popleft())
-        try:
-            ok, value, *text = pickle.loads(reply)
-        except Exception as error:  # an exception class that cannot be rebuilt here
-            answer.errback(error)
-        else:
-            if ok:
-                answer.callback(value)
+            self._send(self.queued.popleft())
+        if not answer.cancelled():
+            try:
+                ok, value, *text = pickle.loads(reply)
+            except Exception as error:  # an exception class that cannot be rebuilt here
+                answer.set_exception(error)
             else:
-                value.__cause__ = RemoteTraceback(text[0])
-                answer.errback(value)
-        if not self.calls and self._drained is not None:
-            drained, self._drained = self._drained, None
-            drained.callback(None)
+                if ok:
+                    answer.set_result(value)
+                else:
+                    value.__cause__ = RemoteTraceback(text[0])
+                    answer.set_exception(value)
+        if not self.calls and self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
 
-    def close(self) -> Deferred:
-        """Once every call sent is answered, close the socket (the worker exits on its end);
-        the Deferred fires when the worker has exited."""
-        self.closing = True
-        if not self.alive:
-            return succeed(None)
-        if self.calls:
-            self._drained = Deferred()
-            self._drained.addCallback(lambda _: self.transport.loseConnection())  # type: ignore[union-attr]
-        else:
-            self.transport.loseConnection()  # type: ignore[union-attr]
-        return self._gone
-
-    def connectionLost(self, reason: Failure = None) -> None:  # type: ignore[assignment]
+    def _ended(self) -> None:
+        """The socket ended: the worker has exited (or died); fail what it had."""
         self.alive = False
-        _Worker.sockets.discard(self._fd)
-        # The socket ends when the worker exits, or when we closed it for the worker to exit
-        # at once (it is idle then): not a wait that holds up the reactor.
+        self._loop.remove_reader(self.fd)
+        self._loop.remove_writer(self.fd)
+        _Worker.sockets.discard(self.fd)
+        self.sock.close()
+        # Its end of the socket closes as the process exits: this wait is not one.
         _, status = os.waitpid(self.pid, 0)
         if not self.closing:
             logger.warning(
@@ -260,8 +300,13 @@ class _Worker(Int32StringReceiver):
         calls, self.calls = self.calls, deque()
         self.queued.clear()
         for answer in calls:
-            answer.errback(WorkerDied(f"worker process {self.pid} died ({_describe(status)})"))
-        self._gone.callback(None)
+            if not answer.cancelled():
+                answer.set_exception(
+                    WorkerDied(f"worker process {self.pid} died ({_describe(status)})")
+                )
+        for waiter in (self._drained, self._gone):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
 
 def _describe(status: int) -> str:
@@ -273,7 +318,7 @@ def _describe(status: int) -> str:
 class _SharedWorkers:
     """The worker processes of this process, shared by every WorkerPool (so every crawler).
 
-    Only the reactor thread uses it: no lock.
+    Only the event loop's thread uses it: no lock.
     """
 
     def __init__(self) -> None:
@@ -281,37 +326,33 @@ class _SharedWorkers:
         self.users = 0
         self.live: list[_Worker] = []
         #: Calls retried after a worker died run one at a time, each in a process of its own.
-        self.alone = DeferredLock()
+        self.alone = asyncio.Lock()
 
     def acquire(self, workers: int) -> None:
         self.users += 1
         self.size = max(self.size, workers)
         self._fill()
 
-    def release(self) -> Deferred | None:
-        """The last user closes the workers: the Deferred fires once they have exited."""
+    async def release(self) -> None:
+        """The last user closes the workers, once the calls in flight are answered."""
         self.users -= 1
         if self.users:
-            return None
+            return
         workers, self.live, self.size = self.live, [], 0
-        return DeferredList([worker.close() for worker in workers])
+        await asyncio.gather(*(worker.close() for worker in workers))
 
-    def submit(self, payload: bytes) -> Deferred:
+    def submit(self, payload: bytes) -> asyncio.Future:
         self.live = [worker for worker in self.live if worker.alive]  # the dead replaced
         self._fill()
         return min(self.live, key=lambda worker: len(worker.calls)).call(payload)
 
     async def run_alone(self, payload: bytes) -> Any:
-        await maybe_deferred_to_future(self.alone.acquire())
-        try:
+        async with self.alone:
             worker = _Worker.start()
             try:
-                return await maybe_deferred_to_future(worker.call(payload))
+                return await worker.call(payload)
             finally:
-                if worker.alive:
-                    await maybe_deferred_to_future(worker.close())
-        finally:
-            self.alone.release()
+                await worker.close()
 
     def _fill(self) -> None:
         while len(self.live) < self.size:
@@ -338,17 +379,20 @@ class WorkerPool:
     def open(self) -> None:
         """Start the workers now rather than with the first page (they import the parsers)."""
         if self.workers and not self._open:
+            if not is_asyncio_available():
+                # The workers' sockets are read by the asyncio loop that Scrapy's default
+                # reactor runs on; with another reactor, everything runs in this process.
+                logger.warning("GOVNEWS_WORKERS needs the asyncio reactor; parsing in-process")
+                return
             _shared.acquire(self.workers)
             self._open = True
 
     async def close(self) -> None:
         """Release the workers; the last user waits until the calls in flight are answered
         and the workers have exited."""
-        if not self._open:
-            return
-        self._open = False
-        if (closed := _shared.release()) is not None:
-            await maybe_deferred_to_future(closed)
+        if self._open:
+            self._open = False
+            await _shared.release()
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker; in this process when there is none to send it to.
@@ -362,7 +406,7 @@ class WorkerPool:
         except Exception:  # a closure, a lambda, an open file: nothing a worker can get
             return function(*args)
         try:
-            return await maybe_deferred_to_future(_shared.submit(payload))
+            return await _shared.submit(payload)
         except WorkerDied:
             pass
         # Every call in flight fails with the worker, which one killed it is unknown: each is
