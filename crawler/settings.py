@@ -99,10 +99,12 @@ EXTENSIONS = {
     # Errors counted per spider, not per process (several spiders share one `govnews crawl`).
     "scrapy.extensions.logcount.LogCount": None,
     "crawler.run.SpiderLogCount": 0,
-    # The objects alive when the first spider opens are out of the garbage collector's reach
-    # (crawler/heap.py): its full collections walked them every few hundred pages. Before the
-    # workers fork (their spider_opened handlers are connected after the extensions').
-    "crawler.heap.FreezeStartupHeap": 0,
+    # The objects alive when the first spider opens are out of the garbage collector's reach,
+    # and young collections run less often (crawler/heap.py). Before the workers fork (their
+    # spider_opened handlers are connected after the extensions').
+    "crawler.heap.TuneGarbageCollector": 0,
 }
+# Container allocations between two young collections (Python's default: 700; see heap.py).
+GOVNEWS_GC_THRESHOLD = 3000
 
 LOG_LEVEL = "INFO"
