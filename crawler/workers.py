@@ -212,7 +212,10 @@ class _Worker:
             self._drained = self._loop.create_future()
             await self._drained
         if self.alive:
-            self.sock.shutdown(socket.SHUT_WR)  # the worker reads the end of it and exits
+            # The worker reads the end of its socket and exits. It may have died just now:
+            # then the socket is gone already, and so is the worker.
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_WR)
             await asyncio.shield(self._gone)
 
     def _send(self, payload: bytes) -> None:
@@ -289,7 +292,10 @@ class _Worker:
         _Worker.sockets.discard(self.fd)
         self.sock.close()
         # Its end of the socket closes as the process exits: this wait is not one.
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by someone else (a SIGCHLD handler): status unknown
+            status = 0
         if not self.closing:
             logger.warning(
                 "Worker process %d died (%s) with %d call(s) in flight",
