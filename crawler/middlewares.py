@@ -115,8 +115,10 @@ class LostPageMiddleware:
             yield self._watch(item_or_request)
 
     def _watch(self, item_or_request: Any) -> Any:
+        # Set on the request itself: the spider made it for this crawl and keeps no other use
+        # of it, and a copy (``replace``) of every request re-ran its constructor for nothing.
         if isinstance(item_or_request, Request) and item_or_request.errback is None:
-            return item_or_request.replace(errback=self.lost)
+            item_or_request.errback = self.lost
         return item_or_request
 
     def lost(self, failure: Failure) -> None:

@@ -95,10 +95,16 @@ GOVNEWS_MAX_ERRORS = 10
 # GOVNEWS_DRIFT_MIN_PAGES were parsed (a template change shows up as a falling share).
 GOVNEWS_MIN_SITE_SHARE = 0.8
 GOVNEWS_DRIFT_MIN_PAGES = 5
-# Errors counted per spider, not per process (several spiders share one `govnews crawl`).
 EXTENSIONS = {
+    # Errors counted per spider, not per process (several spiders share one `govnews crawl`).
     "scrapy.extensions.logcount.LogCount": None,
     "crawler.run.SpiderLogCount": 0,
+    # The objects alive when the first spider opens are out of the garbage collector's reach,
+    # and young collections run less often (crawler/heap.py). Before the workers fork (their
+    # spider_opened handlers are connected after the extensions').
+    "crawler.heap.TuneGarbageCollector": 0,
 }
+# Container allocations between two young collections (Python's default: 700; see heap.py).
+GOVNEWS_GC_THRESHOLD = 3000
 
 LOG_LEVEL = "INFO"

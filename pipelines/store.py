@@ -58,14 +58,20 @@ class SQLitePipeline:
         logger.info("Storing into %s (crawl %d)", self.path, self.crawl_id)
 
     def process_item(self, item: Any) -> Any:
-        try:
-            adapter = ItemAdapter(item)
-            adapter["spider"] = self._spider_name
-            article = item if isinstance(item, Article) else Article.from_dict(adapter.asdict())
-        except (TypeError, KeyError):
-            logger.exception("Not an article, not stored: %r", item)
-            self.crawler.stats.inc_value("govnews/dropped/store_error")
-            return item
+        if isinstance(item, Article):
+            # What every spider here yields: no ItemAdapter (it inspects the dataclass's
+            # fields each time: a tenth of this pipeline's time).
+            item.spider = self._spider_name
+            article = item
+        else:
+            try:
+                adapter = ItemAdapter(item)
+                adapter["spider"] = self._spider_name
+                article = Article.from_dict(adapter.asdict())
+            except (TypeError, KeyError):
+                logger.exception("Not an article, not stored: %r", item)
+                self.crawler.stats.inc_value("govnews/dropped/store_error")
+                return item
         self.buffer.append(article)
         if len(self.buffer) >= self.batch_size:
             self.flush()
