@@ -93,6 +93,27 @@ def test_pipeline_writes_batches_stats_and_crawl_row(tmp_path: Path, crawler) ->
     assert pipeline.db is None  # connection closed
 
 
+def test_a_batch_is_written_once_its_first_article_has_waited(crawler, monkeypatch) -> None:
+    """A slow crawl: the batch is far from full, but its articles land within seconds."""
+    clock = iter([100.0, 101.0, 102.5, 103.0])
+    monkeypatch.setattr("pipelines.store.time.monotonic", lambda: next(clock))
+    crawler.settings.frozen = False
+    crawler.settings.set("GOVNEWS_BATCH_SIZE", 500)
+    crawler.settings.set("GOVNEWS_BATCH_SECONDS", 2)
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    reader = connect(pipeline.path, readonly=True)
+    pipeline.process_item(article(1))  # t=100: the batch starts
+    pipeline.process_item(article(2))  # t=101
+    assert reader["articles"].count == 0
+    pipeline.process_item(article(3))  # t=102.5: the first has waited 2.5 s
+    assert reader["articles"].count == 3
+    pipeline.process_item(article(4))  # t=103: a new batch starts
+    assert reader["articles"].count == 3
+    close(crawler, pipeline)
+    assert reader["articles"].count == 4
+
+
 def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog) -> None:
     crawler.settings.frozen = False
     crawler.settings.set("GOVNEWS_BATCH_SIZE", 3)
