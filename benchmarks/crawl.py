@@ -335,8 +335,10 @@ def measure(
     pages = server.count() - before
     if pages < expected:
         raise SystemExit(f"{name} crawl fetched {pages} pages, expected {expected}")
+    # A tiny run can be served between two samples: its window is then the process's life.
+    window = (last_at or 0) - (first_at or 0) or wall
     return Run(
-        name, pages, (last_at or 0) - (first_at or 0), wall, cpu_last - cpu_first,
+        name, pages, window, wall, cpu_last - cpu_first,
         workers_last - workers_first,
         rss_start / 1024, (hwm - (hwm_at_mark or hwm)) / 1024, hwm / 1024,
         server.cpu_seconds() - server_cpu,
