@@ -351,6 +351,11 @@ def stored_articles(db: Path) -> int:
     return connect(db, readonly=True).execute("select count(*) from articles").fetchone()[0]
 
 
+def _ratio(value: float, base: float) -> str:
+    # A tiny run (the smoke test's) can use no measurable CPU time between two samples.
+    return f"{value / base:.2f}" if base else "–"
+
+
 def table(runs: list[Run], rss_from: int) -> str:
     base = runs[0]
     rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "workers CPU ms/page",
@@ -358,8 +363,8 @@ def table(runs: list[Run], rss_from: int) -> str:
              f"peak growth {rss_from}-end MB", "peak MB", "server CPU %", "stored")]  # fmt: skip
     for run in runs:
         rows.append((
-            run.name, str(run.pages), f"{run.rate:.0f}", f"{run.rate / base.rate:.2f}",
-            f"{run.cpu_ms_per_page:.1f}", f"{run.cpu_ms_per_page / base.cpu_ms_per_page:.2f}",
+            run.name, str(run.pages), f"{run.rate:.0f}", _ratio(run.rate, base.rate),
+            f"{run.cpu_ms_per_page:.1f}", _ratio(run.cpu_ms_per_page, base.cpu_ms_per_page),
             f"{run.workers_ms_per_page:.1f}", f"{run.wall:.1f}", f"{run.rss_start_mb:.0f}",
             f"{run.growth_mb:.1f}",
             f"{run.peak_mb:.0f}", f"{100 * run.server_cpu / run.seconds:.0f}",
