@@ -41,12 +41,18 @@ def normalize_text(s: str | None) -> str | None:
     """
     if s is None:
         return None
-    s = unicodedata.normalize("NFC", s)
+    if type(s) is not str:
+        # A subclass (lxml's strings keep their whole tree alive, Utf8Text its bytes) would be
+        # returned as it is below.
+        s = str(s)
     # Every invisible character is unprintable, and isprintable() is a fast C scan, while
     # translate() looks each character up in a dict.
-    if not s.isprintable():
+    printable = s.isprintable()
+    if not printable:
+        # Before NFC: an invisible character between a letter and its accent keeps them apart.
         s = s.translate(_INVISIBLE)
-    elif "  " not in s and s[:1] != " " and s[-1:] != " ":
+    s = unicodedata.normalize("NFC", s)
+    if printable and "  " not in s and s[:1] != " " and s[-1:] != " ":
         # Printable, so its only whitespace is plain spaces: single and inside, it is already
         # normal (text normalised before, by the parser, a clean paragraph). Scans cost a
         # fraction of splitting into words.

@@ -22,9 +22,9 @@ The crawl process stays in charge of stopping:
 
 - Workers are forked (they start at once, with everything imported, and never run
   ``__main__`` again: a crawl script without an ``if __name__ == "__main__"`` guard would
-  start its crawl again in a spawned one). They start at ``spider_opened``, before the crawl
-  has threads of its own, and only run pure functions, so they take no lock a thread of the
-  parent could hold.
+  start its crawl again in a spawned one). They only run pure functions, so they take no lock
+  a thread of the parent could hold: a replacement forked mid-crawl, after Twisted's resolver
+  threads exist, is as safe as the first ones, forked at ``spider_opened``.
 - Workers ignore SIGINT and SIGTERM. Ctrl-C reaches the whole process group, and a worker that
   died of it would lose the pages in flight during the graceful stop that the same Ctrl-C
   starts in the crawl; workers end when the pool is closed (``spider_closed`` of the last
@@ -143,6 +143,18 @@ def _exit_with_parent(parent: int) -> None:
 
 # --------------------------------------------------------------------------------------------
 # The crawl process's side
+
+
+def _raisable(error: BaseException) -> BaseException:
+    """``error`` as the same call raises it in-process: a StopIteration that leaves a coroutine
+    becomes a RuntimeError (PEP 479). A future refuses to hold a StopIteration at all, and the
+    refusal, raised in the middle of reading replies, would leave this and later calls unanswered.
+    """
+    if isinstance(error, StopIteration):
+        wrapped = RuntimeError("the function raised StopIteration")
+        wrapped.__cause__ = error
+        return wrapped
+    return error
 
 
 class _Worker:
@@ -280,7 +292,7 @@ class _Worker:
                     answer.set_result(value)
                 else:
                     value.__cause__ = RemoteTraceback(text[0])
-                    answer.set_exception(value)
+                    answer.set_exception(_raisable(value))
         if not self.calls and self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
@@ -417,5 +429,8 @@ class WorkerPool:
             pass
         # Every call in flight fails with the worker, which one killed it is unknown: each is
         # run again alone, in a process of its own, so the one that kills it costs only itself.
-        logger.warning("A worker process died; running %s again alone", function.__name__)
+        logger.warning(
+            "A worker process died; running %s again alone",
+            getattr(function, "__name__", repr(function)),
+        )
         return await _shared.run_alone(payload)

@@ -7,11 +7,13 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler import normalize
+from crawler.encoding import decode_html
 from crawler.normalize import (
     _INVISIBLE,
     _latin_words,
@@ -46,6 +48,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
         ("zero\u200bwidth\u200c\u200djoin\ufeff\u2060ers", "zerowidthjoiners"),
         ("soft\u00adhyphen", "softhyphen"),
         ("Cafe\u0301", "Café"),  # NFC composes
+        ("Cafe\u200b\u0301", "Café"),  # ... once the invisible character between is dropped
+        ("Cafe\x1f\u0301", "Café"),
         ("（图片来源：新华社）", "（图片来源：新华社）"),  # no NFKC: full-width punctuation kept
         ("ＡＢＣ１２３", "ＡＢＣ１２３"),
         ("line\r\nbreak", "line break"),
@@ -53,6 +57,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 )
 def test_normalize_text(raw, expected):
     assert normalize_text(raw) == expected
+
+
+def test_normalize_text_returns_a_plain_str() -> None:
+    # Not the subclass it was given: lxml's "smart" strings keep their whole tree alive.
+    tree = lxml.html.fromstring("<p title='Already normal'>x</p>")
+    (title,) = tree.xpath("//p/@title")
+    assert type(title) is not str
+    assert type(normalize_text(title)) is str
+    assert type(normalize_text(decode_html(b"Already normal"))) is str
 
 
 def test_normalize_text_collapses_every_unicode_whitespace_and_keeps_everything_else():

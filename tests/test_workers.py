@@ -52,6 +52,8 @@ from crawler.spiders.base import NewsSpider
 def parse(html, url):
     if url.endswith("/crash.html"):
         os._exit(1)  # what a segfault in a C extension does to the worker
+    if url.endswith("/stop.html"):
+        return next(iter([]))  # a parser bug: StopIteration (a future refuses to hold one)
     if url.endswith("/main-pid.html"):
         return Article(url=url, headline=str(os.getpid()), body="Worker process id.")
     return Article(url=url, headline="Headline", body=html)
@@ -78,6 +80,7 @@ class Collect:
 urls = [f"data:text/html,page-{n}/ok.html" for n in range(6)]
 if int(sys.argv[1]):  # with no worker, the crash would be the crawl's own
     urls[3] = "data:text/html,boom/crash.html"
+urls.append("data:text/html,bug/stop.html")
 urls.append("data:text/html,pid/main-pid.html")
 process = CrawlerProcess({
     "ITEM_PIPELINES": {"__main__.Collect": 100},
@@ -115,9 +118,10 @@ def run_crash_script(tmp_path: Path, workers: int) -> dict:
 
 def test_a_dead_worker_costs_only_its_page(tmp_path: Path) -> None:
     result = run_crash_script(tmp_path, workers=1)
-    # The page that kills its worker twice is counted; every other page, including those in
-    # flight when the worker died, is parsed by the replacement.
-    assert result["crash"] == 1
+    # The page that kills its worker twice is counted, and so is the one whose parser raises
+    # StopIteration, as in-process; every other page, including those in flight when the
+    # worker died, is parsed by the replacement.
+    assert result["crash"] == 2
     assert result["site"] == 6
     assert result["bodies"] == [f"page-{n}/ok.html" for n in (0, 1, 2, 4, 5)]
     # Parsed in another process.
@@ -127,7 +131,7 @@ def test_a_dead_worker_costs_only_its_page(tmp_path: Path) -> None:
 def test_zero_workers_parses_in_the_crawl_process(tmp_path: Path) -> None:
     result = run_crash_script(tmp_path, workers=0)
     assert result["worker"] == [result["main"]]
-    assert (result["site"], result["crash"]) == (7, None)
+    assert (result["site"], result["crash"]) == (7, 1)  # the StopIteration page
 
 
 def start_crawl_in_own_group(server: FaultServer, db: Path, log: Path) -> subprocess.Popen:
