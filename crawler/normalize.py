@@ -42,6 +42,8 @@ def normalize_text(s: str | None) -> str | None:
     if s is None:
         return None
     if type(s) is not str:
+        if not isinstance(s, str):
+            raise TypeError(f"normalize_text takes text, not {type(s).__name__}")
         # A subclass (lxml's strings keep their whole tree alive, Utf8Text its bytes) would be
         # returned as it is below.
         s = str(s)
