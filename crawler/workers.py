@@ -188,7 +188,12 @@ class _Worker:
         """Fork a worker; the event loop reads its socket from now on."""
         ours, its = socket.socketpair()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: the call fails, and no socket is left open
+            ours.close()
+            its.close()
+            raise
         if pid == 0:  # the worker: never returns into the crawl's code
             status = 1
             try:

@@ -7,6 +7,7 @@ whole process group, as a terminal sends it) or killed with SIGKILL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import pytest
 from crawler.parsers import govt_chinadaily
 from crawler.parsers import parse_with_fallback as parse_in_process
 from crawler.spiders.base import parse_body
+from crawler.workers import _Worker
 from tests.conftest import DEMO_MIRROR
 from tests.faultserver import BULK_ARTICLES, FaultServer, list_url
 from tests.test_reliability_process import check_complete, count_articles, wait_for_articles
@@ -212,3 +214,17 @@ def test_kill_9_leaves_no_worker_behind(tmp_path: Path) -> None:
         rerun = start_crawl_in_own_group(server, db, tmp_path / "rerun.log")
         assert rerun.wait(120) == 0
     check_complete(db)
+
+
+def test_a_failed_fork_leaves_no_socket_open(monkeypatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN: out of processes
+
+    async def start() -> None:
+        with pytest.raises(BlockingIOError):
+            _Worker.start()
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    before = set(os.listdir("/proc/self/fd"))
+    asyncio.run(start())
+    assert set(os.listdir("/proc/self/fd")) <= before
