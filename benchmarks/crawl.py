@@ -464,8 +464,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{TARGET_RATIO}); RSS growth {govnews.growth_mb:.1f} MB (target <= "
               f"{TARGET_GROWTH_MB})")  # fmt: skip
     if "govnews" in best and "bare-scrapy" in best:
-        print(f"govnews = {best['govnews'].rate / best['bare-scrapy'].rate:.2f} x bare-scrapy "
-              "pages/s (the bare spider with Scrapy's default settings)")
+        print(
+            f"govnews = {best['govnews'].rate / best['bare-scrapy'].rate:.2f} x bare-scrapy "
+            "pages/s (the bare spider with Scrapy's default settings)"
+        )
     return 0
 
 

@@ -155,8 +155,9 @@ def score(name: str, pages: list[Page], preds: list[Prediction]) -> dict[str, fl
         days = scoring.day_accuracy([lab.get("date") for lab in labels], dates)
         out.update({"day acc": days["acc"], "day answered": days["answered"]})
     if name == "fundus-parser-tests" and any(p.images is not None for p in preds):
-        imgs = scoring.image_text_matched([lab.get("images") for lab in labels],
-                                          [p.images for p in preds])
+        imgs = scoring.image_text_matched(
+            [lab.get("images") for lab in labels], [p.images for p in preds]
+        )
         out.update({"captions": imgs["caption"], "alt": imgs["alt"], "images": imgs["images"]})
     return out
 
@@ -167,8 +168,9 @@ def run_tool(extract: Extract, pages: list[Page]) -> tuple[list[Prediction], flo
     return preds["tool"], speeds["tool"]
 
 
-def run_tools(extracts: dict[str, Extract], pages: list[Page]
-              ) -> tuple[dict[str, list[Prediction]], dict[str, float]]:
+def run_tools(
+    extracts: dict[str, Extract], pages: list[Page]
+) -> tuple[dict[str, list[Prediction]], dict[str, float]]:
     """Each tool's predictions and pages per CPU-second over ``pages``. The tools take turns page
     by page, in rotating order: a burst of load on a shared machine lands on all of them alike."""
     names = list(extracts)
@@ -200,8 +202,12 @@ def run(datasets: list[str], tools: list[str], repeat: int = 1) -> dict[str, Any
         selected = {t: extractors[t] for t in DATASET_TOOLS[name] if t in tools}
         preds, speeds = run_tools(selected, pages)
         for _ in range(repeat - 1):
-            speeds = {t: max(v, w) for (t, v), w in
-                      zip(speeds.items(), run_tools(selected, pages)[1].values(), strict=True)}
+            speeds = {
+                t: max(v, w)
+                for (t, v), w in zip(
+                    speeds.items(), run_tools(selected, pages)[1].values(), strict=True
+                )
+            }
         results[name]["tools"] = {
             tool: {**score(name, pages, preds[tool]), "pages/s": speeds[tool]} for tool in selected
         }
@@ -270,11 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", help="comma-separated subset of: " + ", ".join(DATASET_TOOLS))
     parser.add_argument("--tools", help="comma-separated subset of: " + ", ".join(TOOLS))
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="timed runs per tool and dataset; the best rate is reported")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="timed runs per tool and dataset; the best rate is reported",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the generic extractor on the pages instead of scoring")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the generic extractor on the pages instead of scoring",
+    )
     args = parser.parse_args(argv)
     present = available()
     if not present:

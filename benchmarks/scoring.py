@@ -80,8 +80,9 @@ def _ws(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def snippet_f1(withs: Sequence[list[str]], withouts: Sequence[list[str]],
-               preds: Sequence[str | None]) -> dict[str, float]:
+def snippet_f1(
+    withs: Sequence[list[str]], withouts: Sequence[list[str]], preds: Sequence[str | None]
+) -> dict[str, float]:
     """trafilatura's evaluation: pooled counts of wanted/unwanted snippets found in the text."""
     tp = fp = fn = tn = 0
     for wanted, unwanted, pred in zip(withs, withouts, preds, strict=True):
@@ -147,8 +148,9 @@ def day_accuracy(golds: Sequence[str | None], preds: Sequence[str | None]) -> di
     return {"acc": hits / n, "answered": answered / n, "P": hits / answered if answered else 0.0}
 
 
-def image_text_matched(gold_images: Sequence[list[dict] | None],
-                       preds: Sequence[list[dict[str, str | None]] | None]) -> dict[str, float]:
+def image_text_matched(
+    gold_images: Sequence[list[dict] | None], preds: Sequence[list[dict[str, str | None]] | None]
+) -> dict[str, float]:
     """Share of labelled captions and alt texts that the tool returned for any image of the page."""
     found = {"caption": 0, "alt": 0}
     total = {"caption": 0, "alt": 0}

@@ -406,7 +406,8 @@ def test_same_picture_again_under_another_caption_is_kept():
         "<figcaption>The map shows where the smoke went.</figcaption></figure>"
     )
     assert [i.caption for i in _images(extra)] == [
-        "Smoke rises over the city.", "The map shows where the smoke went."
+        "Smoke rises over the city.",
+        "The map shows where the smoke went.",
     ]
 
 
@@ -441,8 +442,10 @@ def test_same_picture_again_under_another_caption_is_kept():
             ("Agentes en el campamento, el 11 de octubre.", "Florion Goga (REUTERS)"),
         ),
         # an agency credit without a sentence before it is part of the caption, not half-split
-        ("Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)",
-         ("Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)", None)),
+        (
+            "Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)",
+            ("Keine Nebenwirkung von Pfizer (AFP / ISHARA S. KODIKARA)", None),
+        ),
     ],
 )
 def test_credit_split_from_caption_round_2(text, expected):
@@ -473,7 +476,8 @@ from crawler.extract.index import CHROME, CONTENT, classify, index_page  # noqa:
 
 _STORY = "".join(
     f"<p>Paragraph {i} of the story tells the council's decision, the budget, and the reasons "
-    f"given by the mayor, who spoke at length.</p>" for i in range(6)
+    f"given by the mayor, who spoke at length.</p>"
+    for i in range(6)
 )
 
 
@@ -496,7 +500,8 @@ def test_lead_paragraph_beside_the_headline_heads_the_body():
 def test_a_row_of_same_class_teasers_is_no_lead():
     teasers = "".join(
         f"<div class='teaser'>Another story number {i} about something else entirely, "
-        f"with a long enough summary to look like a lead.</div>" for i in range(3)
+        f"with a long enough summary to look like a lead.</div>"
+        for i in range(3)
     )
     body = _body_of(f"<div><div>{teasers}</div><div class='story'>{_STORY}</div></div>")
     assert "Another story number" not in body
@@ -511,8 +516,17 @@ def test_lines_of_page_furniture_are_dropped():
         "</div>"
     )
     body = _body_of(page)
-    for line in ("Weitere Informationen", "interessieren", "23.10.2018", "Related Coverage",
-                 "Anzeige", "lire aussi", "Abbildung", "Kommentar", "Letzte Aktualisierung"):
+    for line in (
+        "Weitere Informationen",
+        "interessieren",
+        "23.10.2018",
+        "Related Coverage",
+        "Anzeige",
+        "lire aussi",
+        "Abbildung",
+        "Kommentar",
+        "Letzte Aktualisierung",
+    ):
         assert line not in body
 
 
@@ -531,8 +545,9 @@ def test_related_posts_stay_chrome_beside_a_content_word():
 
 
 def test_a_big_footer_of_links_is_chrome_not_a_wrapper():
-    links = "".join(f"<li><a href='/p{i}'>Footer link number {i} of the site</a></li>"
-                    for i in range(120))
+    links = "".join(
+        f"<li><a href='/p{i}'>Footer link number {i} of the site</a></li>" for i in range(120)
+    )
     page = f"<div class='story'>{_STORY}</div><div class='footer'><ul>{links}</ul></div>"
     root = parse_html(f"<html><body>{page}</body></html>")
     body = root.find("body")
@@ -585,10 +600,14 @@ def test_utc_stamp_takes_the_local_day_of_the_same_instant():
     html = page(article_html(extra="<time datetime='2023-11-08T21:11:03-05:00'>Nov 8</time>"), head)
     assert parse_article(html, "https://example.com/news/a").published_at[:10] == "2023-11-08"
     # a naive local time of the same instant (whole-hour offset) counts too
-    head = ("<meta property='article:published_time' content='2019-10-18T22:04:00Z'>"
-            "<meta name='date' content='2019-10-19T00:04:00'>")
-    assert date_stage.DateFinder(parse_html(page(article_html(), head)), "", []).find(
-    ).published[:10] == "2019-10-19"
+    head = (
+        "<meta property='article:published_time' content='2019-10-18T22:04:00Z'>"
+        "<meta name='date' content='2019-10-19T00:04:00'>"
+    )
+    assert (
+        date_stage.DateFinder(parse_html(page(article_html(), head)), "", []).find().published[:10]
+        == "2019-10-19"
+    )
 
 
 def test_utc_stamp_keeps_its_day_without_a_matching_local_time():
@@ -598,9 +617,12 @@ def test_utc_stamp_keeps_its_day_without_a_matching_local_time():
 
 
 def test_labelled_visible_date_beats_a_time_element():
-    html = page(article_html(
-        extra="<p>Publié le 29 juin 2019</p>"
-        "<footer><time datetime='2019-07-03T10:18:46Z'>3 juillet</time></footer>"))
+    html = page(
+        article_html(
+            extra="<p>Publié le 29 juin 2019</p>"
+            "<footer><time datetime='2019-07-03T10:18:46Z'>3 juillet</time></footer>"
+        )
+    )
     assert parse_article(html, "https://example.com/a").published_at == "2019-06-29"
 
 
@@ -608,20 +630,25 @@ def test_document_date_label_beats_meta_date():
     html = page(
         "<table><tr><td>成文日期：</td><td>2022年01月27日</td></tr></table>"
         "<h1>关于禁止新增建设项目的通告</h1><p>" + "特此通告。" * 30 + "</p>",
-        "<meta name='PubDate' content='2022-01-28 00:00:00'>", lang="zh")
+        "<meta name='PubDate' content='2022-01-28 00:00:00'>",
+        lang="zh",
+    )
     assert parse_article(html, "https://example.gov.cn/a").published_at == "2022-01-27"
 
 
 def test_generic_date_meta_with_time_beats_a_disagreeing_jsonld_date():
-    head = (_ld(datePublished="2021-12-06T14:36:00")
-            + "<meta name='date' content='2022-12-15T09:13'>")
+    head = (
+        _ld(datePublished="2021-12-06T14:36:00") + "<meta name='date' content='2022-12-15T09:13'>"
+    )
     published = parse_article(page(article_html(), head), "https://example.com/a").published_at
     assert published[:10] == "2022-12-15"
 
 
 def test_jsonld_outvoted_by_meta_and_time():
-    head = (_ld(datePublished="2023-11-03T10:25:56+00:00")
-            + "<meta property='article:published_time' content='2023-11-06T14:25:00+00:00'>")
+    head = (
+        _ld(datePublished="2023-11-03T10:25:56+00:00")
+        + "<meta property='article:published_time' content='2023-11-06T14:25:00+00:00'>"
+    )
     html = page(article_html(extra="<time datetime='2023-11-06T15:25:00+01:00'>6.11.</time>"), head)
     assert parse_article(html, "https://example.com/a").published_at[:10] == "2023-11-06"
 
@@ -636,8 +663,10 @@ def test_shown_date_that_is_the_update_date_wins():
 
 
 def test_as_of_dates_do_not_date_the_page():
-    html = page(article_html(
-        extra="<p>精选文章(截止2006年8月10日)</p><p>2005-06-14 03:25:55</p>"), lang="zh")
+    html = page(
+        article_html(extra="<p>精选文章(截止2006年8月10日)</p><p>2005-06-14 03:25:55</p>"),
+        lang="zh",
+    )
     assert parse_article(html, "https://example.com/a").published_at[:10] == "2005-06-14"
 
 
@@ -649,24 +678,29 @@ def test_url_date_needs_a_separator_or_a_compact_stamp_after_the_day():
 def test_share_image_path_dates_a_page_without_other_dates():
     head = "<meta property='og:image' content='https://example.org/files/2016/05/04/ar.png'>"
     assert parse_article(page(article_html(), head), "https://example.org/a").published_at == (
-        "2016-05-04")
+        "2016-05-04"
+    )
     head = "<meta name='description' content='Bear news (Notizia del 14 Gennaio 2020)'>"
     assert parse_article(page(article_html(), head), "https://example.org/a").published_at == (
-        "2020-01-14")
+        "2020-01-14"
+    )
 
 
 @pytest.mark.parametrize(
     ("line", "range_end"),
-    [("Wochenende in Wien 12.10. - 15.10.2023", "2023-10-15"),
-     ("Gesperrt vom 24. April bis 2. Oktober 2017", "2017-10-02")],
+    [
+        ("Wochenende in Wien 12.10. - 15.10.2023", "2023-10-15"),
+        ("Gesperrt vom 24. April bis 2. Oktober 2017", "2017-10-02"),
+    ],
 )
 def test_range_ends_with_a_partial_start_are_not_dates(line, range_end):
     assert range_end not in [value for _, value in date_stage.iter_dates(line)]
 
 
 def test_labelled_update_date_when_the_page_states_nothing_else():
-    html = page(article_html(extra="<p>Stand - 12.11.2021</p>",
-                             after="<p class='date'>04.11.2021</p>"))
+    html = page(
+        article_html(extra="<p>Stand - 12.11.2021</p>", after="<p class='date'>04.11.2021</p>")
+    )
     assert parse_article(html, "https://example.com/a").published_at == "2021-11-12"
 
 
@@ -677,7 +711,8 @@ def test_headline_found_behind_a_prefix_in_the_same_text_node():
         "<div><a href='/t'>Presse</a> : Council approves transport plan</div>"
         "<div>Geschrieben von <a href='/u'>Cooper</a> am 25.08.2015 22:30</div>"
         "<p>Council approves transport plan on 1.9.2015. " + PARAGRAPHS[0] + "</p>",
-        "<title>Council approves transport plan</title>")
+        "<title>Council approves transport plan</title>",
+    )
     assert parse_article(html, "https://example.com/a").published_at[:10] == "2015-08-25"
 
 
@@ -689,8 +724,10 @@ def test_tickers_references_and_author_boxes_are_chrome():
 
 
 def test_a_spelled_out_address_link_is_text_not_a_teaser():
-    page = (f"<div class='story'>{_STORY}<p><a href='mailto:a@b.org'>press@example.org</a></p>"
-            "<p><a href='/x'>Another story</a></p></div>")
+    page = (
+        f"<div class='story'>{_STORY}<p><a href='mailto:a@b.org'>press@example.org</a></p>"
+        "<p><a href='/x'>Another story</a></p></div>"
+    )
     body = _body_of(page)
     assert "press@example.org" in body and "Another story" not in body
 
@@ -839,10 +876,13 @@ def test_a_short_box_under_a_linked_heading_is_a_teaser_but_a_short_post_is_not(
 def test_a_widget_text_repeated_on_the_page_does_not_outscore_the_story():
     ratings = "".join(
         "<div class='slide'><p>Vielen Dank! Du hast das Bild bereits bewertet, melde dich an.</p>"
-        "</div>" for _ in range(40)
+        "</div>"
+        for _ in range(40)
     )
-    page = (f"<div class='gallery'>{ratings}</div><div><p>{PARAGRAPHS[0]}</p>"
-            f"<p>{PARAGRAPHS[1]}</p></div>")
+    page = (
+        f"<div class='gallery'>{ratings}</div><div><p>{PARAGRAPHS[0]}</p>"
+        f"<p>{PARAGRAPHS[1]}</p></div>"
+    )
     body = _body_of(page)
     assert body.startswith("The city council approved") and "Vielen Dank" not in body
 
@@ -851,7 +891,8 @@ def test_a_one_line_block_with_a_content_class_does_not_win_over_the_story():
     steps = "".join(
         f"<div class='step'><div class='copy'><div>Step {i}: stir the flour, the butter, the "
         "sugar and the eggs into a dough, then leave it to rest, covered, in a warm place for "
-        "an hour, until it has doubled in size.</div></div></div>" for i in range(4)
+        "an hour, until it has doubled in size.</div></div></div>"
+        for i in range(4)
     )
     page = (
         "<div><div class='is-content-box'><p>Used products, click for details.</p></div>"

@@ -311,7 +311,13 @@ def _reference_split_credit(caption):
 
 
 _CAPTION_PIECES = [
-    *"ab:：/[]［］()（）【】。.!? \n\u00a0X摄", "BY", "by", "Photo", "图片来源", "新华社", "LI MING"
+    *"ab:：/[]［］()（）【】。.!? \n\u00a0X摄",
+    "BY",
+    "by",
+    "Photo",
+    "图片来源",
+    "新华社",
+    "LI MING",
 ]
 
 
@@ -323,8 +329,10 @@ def test_split_credit_skips_only_rules_that_cannot_match(caption):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("联合国人居署城市最佳实践数据库首页发布广州奖《2022年地方执行〈新城市议程〉报告》。",
-         "zh"),
+        (
+            "联合国人居署城市最佳实践数据库首页发布广州奖《2022年地方执行〈新城市议程〉报告》。",
+            "zh",
+        ),
         ("UN-Habitat publishes the Guangzhou Award 2022 report.", "en"),
         ("Der Bürgermeister", "en"),  # short Latin strings are not guessed further
         ("广州奖颁奖 Guangzhou", "zh"),

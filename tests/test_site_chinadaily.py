@@ -42,7 +42,6 @@ CHINESE = f"https://{CHINA}/a/202311/20/WS655ac3d9a310d5acd876f7b2.html"
 DRIFT = f"https://{WWW}/a/202506/10/WS6847cb3fa31082fc043d2b18.html"
 
 
-
 def mirrored(url: str) -> Path:
     return TEST_MIRROR / url.removeprefix("https://")
 

@@ -36,7 +36,6 @@ LEGACY = f"https://{HOST}/news/top_news/2016/01/12/content_281475270003521.htm"
 DRIFT = f"https://{HOST}/news/202512/04/content_WS6930dbf1c6d0868f4e8f17c5.html"
 
 
-
 def mirrored(url: str) -> Path:
     path = TEST_MIRROR / url.removeprefix("https://")
     return path / "index.html" if url.endswith("/") else path

@@ -133,8 +133,24 @@ _LEAD_MIN = 100
 _NOT_LEAD_RE = re.compile(r"image|img|asset|media|photo|picture|video|meta|author", re.I)
 _MAX_LEADS = 2
 #: Lead-classed elements that cannot be a lead paragraph.
-_NOT_LEAD_TAGS = frozenset({"a", "img", "span", "figure", "figcaption", "section", "article",
-                            "main", "body", "ul", "ol", "li", "table", "h1"})
+_NOT_LEAD_TAGS = frozenset(
+    {
+        "a",
+        "img",
+        "span",
+        "figure",
+        "figcaption",
+        "section",
+        "article",
+        "main",
+        "body",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "h1",
+    }
+)
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 #: What ``_SPACE_RE`` changes: text holding none of these is left as it is (the regex would
 #: replace each single space by itself, which costs more than the rest of the paragraph's work).
@@ -147,22 +163,86 @@ _OWN_TEXT_TAGS = frozenset({"div", "td", "section", "article", "font", "center",
 _INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "a"})
 _BLOCK_TAGS = frozenset(
     [
-        "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-        "li", "dl", "dt", "dd", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "blockquote",
-        "pre", "center", "address", "figure", "figcaption", "hr", "header", "form", "fieldset",
-        "details", "summary"
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "blockquote",
+        "pre",
+        "center",
+        "address",
+        "figure",
+        "figcaption",
+        "hr",
+        "header",
+        "form",
+        "fieldset",
+        "details",
+        "summary",
     ]
 )
-_CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "dl", "form", "article",
-                             "center", "tbody", "header", "details"})
+_CONTAINER_TAGS = frozenset(
+    {
+        "div",
+        "section",
+        "ul",
+        "ol",
+        "table",
+        "dl",
+        "form",
+        "article",
+        "center",
+        "tbody",
+        "header",
+        "details",
+    }
+)
 _SKIP_IN_BODY = frozenset({"figure", "figcaption", "h1", "caption", "img", "picture"})
-_TAG_WEIGHT = {"div": 5, "article": 8, "main": 5, "section": 3, "td": 3, "pre": 3,
-               "blockquote": 3, "ul": -3, "ol": -3, "li": -3, "dl": -3, "form": -3,
-               "h2": -5, "h3": -5, "h4": -5, "th": -5, "header": -5, "body": -5}
+_TAG_WEIGHT = {
+    "div": 5,
+    "article": 8,
+    "main": 5,
+    "section": 3,
+    "td": 3,
+    "pre": 3,
+    "blockquote": 3,
+    "ul": -3,
+    "ol": -3,
+    "li": -3,
+    "dl": -3,
+    "form": -3,
+    "h2": -5,
+    "h3": -5,
+    "h4": -5,
+    "th": -5,
+    "header": -5,
+    "body": -5,
+}
 
 
-def drop_chrome(body: etree._Element, chrome: list[etree._Element],
-                kept: set[etree._Element] | None = None) -> None:
+def drop_chrome(
+    body: etree._Element, chrome: list[etree._Element], kept: set[etree._Element] | None = None
+) -> None:
     """Drop chrome elements, except a wrapper holding most of the page's text: a class such as
     "page-ad-margins" on the main column says nothing about the article inside it.
 
@@ -308,8 +388,15 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
     rivals = [el for el, score in final.items() if el is not top and score >= 0.75 * best]
     # a story split into repeated blocks of one class ("article__body", "article__body"...)
     cls = top.get("class")
-    twins = [el for el, score in final.items() if cls and el is not top and el.tag == top.tag
-             and el.get("class") == cls and score >= _TWIN_SHARE * best]
+    twins = [
+        el
+        for el, score in final.items()
+        if cls
+        and el is not top
+        and el.tag == top.tag
+        and el.get("class") == cls
+        and score >= _TWIN_SHARE * best
+    ]
     if twins:
         common = set(top.iterancestors())
         for twin in twins:
@@ -326,9 +413,11 @@ def _promote(top: etree._Element, final: dict[etree._Element, float]) -> etree._
                 top = ancestor
                 break
     # an only child says nothing the parent does not
-    while top.getparent() is not None and top.getparent().tag not in ("body", "html") and len(
-        [c for c in top.getparent() if isinstance(c.tag, str)]
-    ) == 1:
+    while (
+        top.getparent() is not None
+        and top.getparent().tag not in ("body", "html")
+        and len([c for c in top.getparent() if isinstance(c.tag, str)]) == 1
+    ):
         top = top.getparent()
     return top
 
@@ -400,11 +489,15 @@ def _is_link_line(el: etree._Element) -> bool:
 
 
 def _is_furniture(line: str) -> bool:
-    return _BOILERPLATE_LINE_RE.match(line) is not None or (
-        len(line) < _PROMPT_LINE and _is_prompt(line)
-    ) or (
-        # the credit sign first: the regex backtracks through the whole line
-        len(line) < _CAPTION_LINE and "©" in line and _CREDITED_CAPTION_RE.match(line) is not None
+    return (
+        _BOILERPLATE_LINE_RE.match(line) is not None
+        or (len(line) < _PROMPT_LINE and _is_prompt(line))
+        or (
+            # the credit sign first: the regex backtracks through the whole line
+            len(line) < _CAPTION_LINE
+            and "©" in line
+            and _CREDITED_CAPTION_RE.match(line) is not None
+        )
     )
 
 
@@ -423,9 +516,10 @@ def _is_table_figure(el: etree._Element) -> bool:
 def _is_link_card(el: etree._Element) -> bool:
     """A short link wrapping a heading, paragraph or block: a teaser card of another page,
     never a link inside the story's sentences."""
-    return any(
-        isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants()
-    ) and visible_size(el) < _CARD_MAX
+    return (
+        any(isinstance(node.tag, str) and node.tag in _CARD_BLOCKS for node in el.iterdescendants())
+        and visible_size(el) < _CARD_MAX
+    )
 
 
 def _is_place_dateline(el: etree._Element) -> bool:
@@ -453,8 +547,9 @@ def _is_teaser_box(el: etree._Element, max_size: float) -> bool:
 class _Collector:
     """Walks content elements and splits their text into paragraphs at block boundaries."""
 
-    def __init__(self, keep_link_lists: bool, skip: set[etree._Element],
-                 roots: list[etree._Element]) -> None:
+    def __init__(
+        self, keep_link_lists: bool, skip: set[etree._Element], roots: list[etree._Element]
+    ) -> None:
         self.paragraphs: list[str] = []
         self.buffer: list[str] = []
         self.keep_link_lists = keep_link_lists
@@ -480,15 +575,21 @@ class _Collector:
         tag = el.tag
         if tag == "br":
             self.flush()
-        elif (tag in _SKIP_IN_BODY and not _is_table_figure(el)) or (
-            el in self.skip and not _is_place_dateline(el)
-        ) or (
-            not self.keep_link_lists and (
-                (tag in _CONTAINER_TAGS and _is_link_list(el))
-                or (tag in _LINE_TAGS and _is_link_line(el))
-                or (tag == "a" and _is_link_card(el))
-                or (tag in _TEASER_TAGS and el not in self.roots
-                    and _is_teaser_box(el, self.teaser_max))
+        elif (
+            (tag in _SKIP_IN_BODY and not _is_table_figure(el))
+            or (el in self.skip and not _is_place_dateline(el))
+            or (
+                not self.keep_link_lists
+                and (
+                    (tag in _CONTAINER_TAGS and _is_link_list(el))
+                    or (tag in _LINE_TAGS and _is_link_line(el))
+                    or (tag == "a" and _is_link_card(el))
+                    or (
+                        tag in _TEASER_TAGS
+                        and el not in self.roots
+                        and _is_teaser_box(el, self.teaser_max)
+                    )
+                )
             )
         ):
             pass
@@ -511,8 +612,12 @@ class _Collector:
             self.buffer.append(tail)
 
 
-def collect(elements: list[etree._Element], headline: str | None = None,
-            keep_link_lists: bool = False, skip: set[etree._Element] | None = None) -> list[str]:
+def collect(
+    elements: list[etree._Element],
+    headline: str | None = None,
+    keep_link_lists: bool = False,
+    skip: set[etree._Element] | None = None,
+) -> list[str]:
     """Paragraph texts of the content elements, in document order, leaving out ``skip``
     (captions, date lines) and lines of page furniture ("Advertisement", "Read more: ...")."""
     collector = _Collector(keep_link_lists, skip or set(), elements)
@@ -530,8 +635,9 @@ def collect(elements: list[etree._Element], headline: str | None = None,
     return paragraphs
 
 
-def _precedes(el: etree._Element, first: etree._Element, levels: dict[etree._Element, int]
-              ) -> int | None:
+def _precedes(
+    el: etree._Element, first: etree._Element, levels: dict[etree._Element, int]
+) -> int | None:
     """How many levels above ``first`` ``el`` joins its ancestors, when ``el`` comes before
     ``first`` in the page and is neither its ancestor nor inside it; else None."""
     child = el
@@ -594,9 +700,12 @@ def _leads(content: list[etree._Element], skip: set[etree._Element]) -> list[etr
     return found if len(found) <= _MAX_LEADS else []
 
 
-def extract_body(body: etree._Element, chrome: list[etree._Element], headline: str | None = None,
-                 skip: set[etree._Element] | None = None,
-                 ) -> tuple[list[str], list[etree._Element]]:
+def extract_body(
+    body: etree._Element,
+    chrome: list[etree._Element],
+    headline: str | None = None,
+    skip: set[etree._Element] | None = None,
+) -> tuple[list[str], list[etree._Element]]:
     """(paragraphs, content elements) of a pruned body; drops ``chrome`` first."""
     drop_chrome(body, chrome, skip)
     content = find_content(body)

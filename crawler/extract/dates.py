@@ -60,8 +60,10 @@ _MDY_RE = re.compile(
     r"(?<![\d.])(?P<m>0?[1-9]|1[0-2])/(?P<d>1[3-9]|2\d|3[01])/(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME
 )
 _NAMED_DMY_RE = re.compile(
-    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?(?P<mon>" + _MONTH_ALT
-    + r")\.?,?\s*(?:de\s+)?(?P<y>(?:19|20)\d\d)(?!\d)" + _TIME,
+    r"(?<!\d)(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?(?P<mon>"
+    + _MONTH_ALT
+    + r")\.?,?\s*(?:de\s+)?(?P<y>(?:19|20)\d\d)(?!\d)"
+    + _TIME,
     re.I,
 )
 _NAMED_MDY_RE = re.compile(
@@ -115,8 +117,24 @@ _PUBLISHED_LABEL_RE = re.compile(
 #: (with the two letters IGNORECASE also folds to ASCII, "ſ" and "ı", folded): most text nodes
 #: have none, and the case-blind pattern scans slowly.
 _PUBLISHED_HINTS = (
-    "时间", "時間", "日期", "发表于", "發表於", "发布于", "發佈於", "publ", "pubbl", "posted",
-    "ffentl", "erschienen", "created", "date", "datum", "geschrieben", "verfasst", "written",
+    "时间",
+    "時間",
+    "日期",
+    "发表于",
+    "發表於",
+    "发布于",
+    "發佈於",
+    "publ",
+    "pubbl",
+    "posted",
+    "ffentl",
+    "erschienen",
+    "created",
+    "date",
+    "datum",
+    "geschrieben",
+    "verfasst",
+    "written",
 )
 _UPDATED_LABEL_RE = re.compile(
     r"(更新时间|更新時間|修改时间|\bupdated|\blast modified|\bmodified|aktualisiert|\bstand\b|"
@@ -128,23 +146,59 @@ _AS_OF_RE = re.compile(r"(截止|截至|\bas of|\buntil)\s*[:：]?\s*$", re.I)
 
 _PUBLISHED_KEYS = frozenset(
     [
-        "article:published_time", "og:published_time", "og:article:published_time",
-        "published_time", "article.published", "article:published", "publishdate", "publish-date",
-        "publish_date", "pubdate", "pubtime", "publishtime", "publication_date", "publication-date",
-        "datepublished", "dc.date.issued", "dc.date.created", "dcterms.created", "dcterms.issued",
-        "sailthru.date", "parsely-pub-date", "originalpublicationdate", "original-publish-date",
-        "article_date_original", "firstpublishedtime", "cxenseparse:recs:publishtime", "createdate",
-        "creation_date", "displaydate", "release_date", "date_published", "datecreated",
-        "bt:pubdate"
+        "article:published_time",
+        "og:published_time",
+        "og:article:published_time",
+        "published_time",
+        "article.published",
+        "article:published",
+        "publishdate",
+        "publish-date",
+        "publish_date",
+        "pubdate",
+        "pubtime",
+        "publishtime",
+        "publication_date",
+        "publication-date",
+        "datepublished",
+        "dc.date.issued",
+        "dc.date.created",
+        "dcterms.created",
+        "dcterms.issued",
+        "sailthru.date",
+        "parsely-pub-date",
+        "originalpublicationdate",
+        "original-publish-date",
+        "article_date_original",
+        "firstpublishedtime",
+        "cxenseparse:recs:publishtime",
+        "createdate",
+        "creation_date",
+        "displaydate",
+        "release_date",
+        "date_published",
+        "datecreated",
+        "bt:pubdate",
     ]
 )
 #: Generic keys that many CMSs fill with the page's generation time: trusted after visible dates.
 _WEAK_PUBLISHED_KEYS = frozenset(["date", "dc.date", "dcterms.date", "created"])
 _UPDATED_KEYS = frozenset(
     [
-        "article:modified_time", "og:updated_time", "og:article:modified_time", "modified_time",
-        "datemodified", "dcterms.modified", "dc.date.modified", "lastmodifiedtime", "last-modified",
-        "lastmod", "updated", "article.updated", "date_modified", "revised"
+        "article:modified_time",
+        "og:updated_time",
+        "og:article:modified_time",
+        "modified_time",
+        "datemodified",
+        "dcterms.modified",
+        "dc.date.modified",
+        "lastmodifiedtime",
+        "last-modified",
+        "lastmod",
+        "updated",
+        "article.updated",
+        "date_modified",
+        "revised",
     ]
 )
 _IMAGE_KEYS = frozenset(["og:image", "twitter:image", "twitter:image:src", "image"])
@@ -183,8 +237,10 @@ def _valid(y: int, m: int, d: int, now: date) -> date | None:
 
 def _has_published_label(text: str) -> bool:
     lowered = text.lower().replace("ſ", "s").replace("ı", "i")
-    return (any(hint in lowered for hint in _PUBLISHED_HINTS)
-            and _PUBLISHED_LABEL_RE.search(text) is not None)
+    return (
+        any(hint in lowered for hint in _PUBLISHED_HINTS)
+        and _PUBLISHED_LABEL_RE.search(text) is not None
+    )
 
 
 def _today() -> date:
@@ -248,8 +304,10 @@ def iter_dates(text: str, now: date | None = None) -> Iterator[tuple[int, str]]:
             if day:
                 taken.append((start, end))
                 # the ends of a range ("12/01/2004 - 01/01/2005") date an archive, not a page
-                if not (_RANGE_AFTER_RE.match(text, end) or _RANGE_BEFORE_RE.search(
-                        text, max(0, start - 8), start)):
+                if not (
+                    _RANGE_AFTER_RE.match(text, end)
+                    or _RANGE_BEFORE_RE.search(text, max(0, start - 8), start)
+                ):
                     found.append((start, _format(match, day)))
     yield from sorted(found)
 
@@ -261,8 +319,9 @@ def parse_date_text(text: str, now: date | None = None) -> str | None:
         return value
     match = _COMPACT_RE.search(text)
     if match:
-        day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")),
-                     now or _today())
+        day = _valid(
+            int(match.group("y")), int(match.group("m")), int(match.group("d")), now or _today()
+        )
         return day.isoformat() if day else None
     return None
 
@@ -273,8 +332,9 @@ def url_date(url: str, now: date | None = None) -> str | None:
     for pattern in (_URL_DATE_RE, _URL_SEP_DATE_RE, _URL_DMY_RE):
         match = pattern.search(path)
         if match:
-            day = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")),
-                         now or _today())
+            day = _valid(
+                int(match.group("y")), int(match.group("m")), int(match.group("d")), now or _today()
+            )
             if day:
                 return day.isoformat()
     return None
@@ -334,20 +394,29 @@ _Found = tuple[str, str]  # (ISO value, raw text)
 def _memoized(method: Callable) -> Callable:
     """A DateFinder method computed once per arguments: the page does not change while its
     dates are found, and the cross-checks ask for the same candidates several times."""
+
     def wrapper(self: DateFinder, *args: object, **kwargs: object) -> object:
         key = (method, args, tuple(kwargs.items()))
         if key not in self.memo:
             self.memo[key] = method(self, *args, **kwargs)
         return self.memo[key]
+
     return wrapper
 
 
 class DateFinder:
     """The publication and update dates of one page, from its candidates in order of trust."""
 
-    def __init__(self, root: etree._Element, url: str, jsonld: list[dict],
-                 scripts: list[str] | None = None, headline: str | None = None,
-                 dated: list[etree._Element] | None = None, now: date | None = None) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        url: str,
+        jsonld: list[dict],
+        scripts: list[str] | None = None,
+        headline: str | None = None,
+        dated: list[etree._Element] | None = None,
+        now: date | None = None,
+    ) -> None:
         self.memo: dict[tuple, object] = {}
         self.dated = dated or []
         self.now = now or _today()
@@ -357,8 +426,16 @@ class DateFinder:
         self.url = _ARCHIVE_PREFIX_RE.sub("", url or "")
         self.jsonld = jsonld
         self.meta = [
-            ((m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv")
-              or "").lower(), m.get("content") or "")
+            (
+                (
+                    m.get("property")
+                    or m.get("name")
+                    or m.get("itemprop")
+                    or m.get("http-equiv")
+                    or ""
+                ).lower(),
+                m.get("content") or "",
+            )
             for m in root.iter("meta")
         ]
 
@@ -405,8 +482,11 @@ class DateFinder:
                 return found
         times = list(self.root.iter("time"))
         # a <time> flagged as the publication date, else the first one that parses
-        times.sort(key=lambda t: not (t.get("pubdate") is not None
-                                      or "publish" in (t.get("class") or "").lower()))
+        times.sort(
+            key=lambda t: (
+                not (t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower())
+            )
+        )
         for el in times:
             found = self._parse(el.get("datetime") or _text(el))
             if found:
@@ -438,8 +518,9 @@ class DateFinder:
                 yield tail
 
     @_memoized
-    def _visible(self, labelled_only: bool = False
-                 ) -> tuple[_Found | None, _Found | None, _Found | None]:
+    def _visible(
+        self, labelled_only: bool = False
+    ) -> tuple[_Found | None, _Found | None, _Found | None]:
         """(labelled published, labelled updated, first date) in the visible text; the first date
         after the headline when the headline is found, else the first date anywhere.
 
@@ -451,8 +532,11 @@ class DateFinder:
         after_headline = not headline_key
         seen_after = 0
         for text in self._text_nodes():
-            if (not after_headline and headline_key[0] in text
-                    and headline_key in "".join(text.split())):
+            if (
+                not after_headline
+                and headline_key[0] in text
+                and headline_key in "".join(text.split())
+            ):
                 after_headline = True
                 early, first = first, None
             if not _DIGIT_RE.search(text):
@@ -490,8 +574,12 @@ class DateFinder:
         if not stamp.endswith("+00:00") or len(stamp) < 19:
             return None
         utc = datetime.fromisoformat(stamp)
-        for other in (self._meta(_PUBLISHED_KEYS), self._markup(),
-                      self._meta(_WEAK_PUBLISHED_KEYS), self._scripts()):
+        for other in (
+            self._meta(_PUBLISHED_KEYS),
+            self._markup(),
+            self._meta(_WEAK_PUBLISHED_KEYS),
+            self._scripts(),
+        ):
             if other and _same_instant(utc, other[0]):
                 return other
         return None
@@ -553,8 +641,13 @@ class DateFinder:
             # a page that states no publication date but "Stand: 12.11.2021" / "Updated: ..."
             # vouches for that date only: it beats a stray date line or a generic meta
             published = visible[1]
-        published = (published or self._classed() or visible[0] or self._scripts()
-                     or self._meta(_WEAK_PUBLISHED_KEYS))
+        published = (
+            published
+            or self._classed()
+            or visible[0]
+            or self._scripts()
+            or self._meta(_WEAK_PUBLISHED_KEYS)
+        )
         if from_url and (published is None or published[0][:10] != from_url):
             # a date in the URL path is set once, when the article is filed: it wins the day
             published = (from_url, published[1] if published else from_url)

@@ -37,8 +37,12 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
     """Undo a page saved as UTF-8 after being decoded with the wrong 8-bit charset (sometimes
     twice): pairs of Latin-1 letters and no CJK, whose bytes re-encoded read as GBK/Big5/UTF-8."""
     sample = text[:_MOJIBAKE_SAMPLE]
-    if (rounds == 0 or sample.isascii() or len(_MOJIBAKE_RE.findall(sample)) < _MOJIBAKE_MIN
-            or _CJK_RE.search(sample)):
+    if (
+        rounds == 0
+        or sample.isascii()
+        or len(_MOJIBAKE_RE.findall(sample)) < _MOJIBAKE_MIN
+        or _CJK_RE.search(sample)
+    ):
         return text
     try:
         raw = text.encode("latin-1", "govnews-cp1252")
@@ -52,9 +56,10 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
         if not charset:
             continue
         repaired = raw.decode(charset, "replace")
-        if _CJK_RE.search(repaired[:_MOJIBAKE_SAMPLE]) and repaired.count("\ufffd") < len(
-            repaired
-        ) // 100:
+        if (
+            _CJK_RE.search(repaired[:_MOJIBAKE_SAMPLE])
+            and repaired.count("\ufffd") < len(repaired) // 100
+        ):
             return repaired
     return text
 

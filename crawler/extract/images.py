@@ -198,12 +198,20 @@ def split_caption(caption: str | None, credit: str | None = None) -> tuple[str |
 
 def _caption_and_credit(box: etree._Element) -> tuple[str | None, str | None]:
     """Caption text of a caption element, credit-classed parts split off."""
-    credits = [el for el in box.iter() if el is not box and isinstance(el.tag, str)
-               and _CREDIT_CLASS_RE.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")]
+    credits = [
+        el
+        for el in box.iter()
+        if el is not box
+        and isinstance(el.tag, str)
+        and _CREDIT_CLASS_RE.search(f"{el.get('class') or ''} {el.get('itemprop') or ''}")
+    ]
     credit = " ".join(t for t in (_text(c) for c in credits) if t) or None
     # a caption box's date or video-length element ("05.09.2024", "2:03 min") is not its text
-    skip = set(credits) | {el for el in box.iterdescendants() if isinstance(el.tag, str)
-                           and len(el) == 0 and _META_TEXT_RE.match(_text(el))}
+    skip = set(credits) | {
+        el
+        for el in box.iterdescendants()
+        if isinstance(el.tag, str) and len(el) == 0 and _META_TEXT_RE.match(_text(el))
+    }
     caption, credit = split_caption(_text(box, skip) if skip else _text(box), credit)
     if credit:
         credit = _LABEL_CREDIT_RE.sub(lambda m: m.group("credit"), credit).strip() or credit
@@ -230,10 +238,14 @@ def _following_caption(img: etree._Element) -> etree._Element | None:
         return None
     style = (after.get("style") or "").replace(" ", "").lower()
     cls = after.get("class") or ""
-    if ((_CAPTION_CLASS_RE.search(cls) and not _PARAGRAPH_CLASS_RE.search(cls))
-            or "text-align:center" in style
-            or after.get("align") == "center" or after.tag == "center"
-            or _CAPTION_START_RE.match(text) or _is_bare_image_box(holder)):
+    if (
+        (_CAPTION_CLASS_RE.search(cls) and not _PARAGRAPH_CLASS_RE.search(cls))
+        or "text-align:center" in style
+        or after.get("align") == "center"
+        or after.tag == "center"
+        or _CAPTION_START_RE.match(text)
+        or _is_bare_image_box(holder)
+    ):
         return after
     return None
 
@@ -254,9 +266,12 @@ def _is_bare_image_box(holder: etree._Element) -> bool:
     if len(_WORD_RE.findall(text)) < _MIN_BARE_WORDS and script_lang(text) not in _CJK_LANGS:
         return False
     for kid in kids[1:]:
-        if (kid.tag not in ("div", "span") or (kid.tail or "").strip()
-                or next(kid.iter(*_NOT_IN_CAPTION), None) is not None
-                or not 0 < visible_size(kid) <= _MAX_FOLLOWING):
+        if (
+            kid.tag not in ("div", "span")
+            or (kid.tail or "").strip()
+            or next(kid.iter(*_NOT_IN_CAPTION), None) is not None
+            or not 0 < visible_size(kid) <= _MAX_FOLLOWING
+        ):
             return False
     return True
 
@@ -266,9 +281,12 @@ def _described_part(box: etree._Element) -> etree._Element | None:
     if _has_image(box):
         return None
     for el in box.iterdescendants():
-        if (isinstance(el.tag, str) and _DESCRIPTION_CLASS_RE.search(el.get("class") or "")
-                and not _CREDIT_CLASS_RE.search(el.get("class") or "")
-                and 0 < visible_size(el) <= _MAX_CAPTION):
+        if (
+            isinstance(el.tag, str)
+            and _DESCRIPTION_CLASS_RE.search(el.get("class") or "")
+            and not _CREDIT_CLASS_RE.search(el.get("class") or "")
+            and 0 < visible_size(el) <= _MAX_CAPTION
+        ):
             return el
     return None
 
@@ -282,8 +300,9 @@ def _is_image_box(node: etree._Element) -> bool:
     return 0 < visible_size(node) <= _MAX_CAPTION
 
 
-def _caption_box(img: etree._Element, owners: dict[etree._Element, etree._Element]
-                 ) -> etree._Element | None:
+def _caption_box(
+    img: etree._Element, owners: dict[etree._Element, etree._Element]
+) -> etree._Element | None:
     node = img.getparent()
     depth = 0
     while node is not None and depth < _CAPTION_DEPTH and node.tag not in ("body", "html"):
@@ -327,8 +346,12 @@ def _regions(content: list[etree._Element]) -> list[etree._Element]:
     return content
 
 
-def article_images(owners: dict[etree._Element, etree._Element], content: list[etree._Element],
-                   base_url: str, page_lang: str | None) -> list[Image]:
+def article_images(
+    owners: dict[etree._Element, etree._Element],
+    content: list[etree._Element],
+    base_url: str,
+    page_lang: str | None,
+) -> list[Image]:
     """The images inside the article (pruned chrome is detached, so never inside), in page order,
     with their captions: one per source URL, unless the same picture is shown again with another
     caption or alt text (a lead image repeated in a gallery under a new caption)."""
@@ -349,10 +372,16 @@ def article_images(owners: dict[etree._Element, etree._Element], content: list[e
         if texts is not None and {caption, alt} <= texts | {None}:
             continue
         seen.setdefault(src, set()).update((caption, alt))
-        found.append(Image(
-            src=src, alt=alt, alt_lang=_lang(alt, page_lang), caption=caption,
-            caption_lang=_lang(caption, page_lang), credit=credit,
-        ))
+        found.append(
+            Image(
+                src=src,
+                alt=alt,
+                alt_lang=_lang(alt, page_lang),
+                caption=caption,
+                caption_lang=_lang(caption, page_lang),
+                credit=credit,
+            )
+        )
     return found
 
 
@@ -374,8 +403,9 @@ def _ld_images(value: object) -> list[dict]:
     return []
 
 
-def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
-                  known: list[Image]) -> list[Image]:
+def jsonld_images(
+    jsonld: list[dict], base_url: str, page_lang: str | None, known: list[Image]
+) -> list[Image]:
     """Captioned images the article's JSON-LD declares but the page body did not show (lead
     images rendered by JavaScript, galleries)."""
     seen = {"".join((i.caption or "").split()) for i in known} | {i.src for i in known}
@@ -387,14 +417,23 @@ def jsonld_images(jsonld: list[dict], base_url: str, page_lang: str | None,
             if not isinstance(src, str) or not isinstance(caption, str) or not caption.strip():
                 continue
             credit = item.get("creditText") or item.get("copyrightHolder") or None
-            caption, credit = split_caption(" ".join(caption.split()),
-                                            credit if isinstance(credit, str) else None)
+            caption, credit = split_caption(
+                " ".join(caption.split()), credit if isinstance(credit, str) else None
+            )
             src = absolute_url(base_url, src)
             if not src or not caption or src in seen or "".join(caption.split()) in seen:
                 continue
             seen.add(src)
             name = item.get("name")
             alt = clean_alt(name) if isinstance(name, str) and name != caption else None
-            found.append(Image(src=src, alt=alt, alt_lang=_lang(alt, page_lang), caption=caption,
-                               caption_lang=_lang(caption, page_lang), credit=credit or None))
+            found.append(
+                Image(
+                    src=src,
+                    alt=alt,
+                    alt_lang=_lang(alt, page_lang),
+                    caption=caption,
+                    caption_lang=_lang(caption, page_lang),
+                    credit=credit or None,
+                )
+            )
     return found

@@ -17,9 +17,26 @@ from lxml import etree
 #: inside its <source>.
 NEVER_TEXT = frozenset(
     [
-        "script", "style", "noscript", "iframe", "svg", "button", "select", "input", "textarea",
-        "template", "object", "embed", "canvas", "map", "audio", "video", "link", "meta", "head",
-        "dialog"
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "svg",
+        "button",
+        "select",
+        "input",
+        "textarea",
+        "template",
+        "object",
+        "embed",
+        "canvas",
+        "map",
+        "audio",
+        "video",
+        "link",
+        "meta",
+        "head",
+        "dialog",
     ]
 )
 #: Page-structure tags that are chrome unless broken markup left the article inside them.
@@ -35,45 +52,158 @@ _NEVER_CHROME = _KEEP_TAGS | CHROME_TAGS
 #: matches "comments", "share" matches "sharebar").
 _CHROME_PREFIXES = tuple(
     [
-        "comment", "disqus", "share", "sharing", "social", "related", "recommend", "sidebar",
-        "footer", "breadcrumb", "crumb", "pagination", "pager", "paging", "menu",
-        "navbar", "navigation", "nav", "topnav", "subnav", "masthead", "newsletter", "subscri",
-        "signup", "promo", "sponsor", "advert", "adslot", "banner", "cookie", "consent", "gdpr",
-        "popup", "modal", "overlay", "toolbar", "skip", "byline", "taglist", "tags", "keywords",
-        "trending", "outbrain", "taboola", "login", "copyright", "disclaimer", "rating", "vote",
-        "rss", "feed", "follow", "relate", "rightcol", "leftcol", "mostread",
+        "comment",
+        "disqus",
+        "share",
+        "sharing",
+        "social",
+        "related",
+        "recommend",
+        "sidebar",
+        "footer",
+        "breadcrumb",
+        "crumb",
+        "pagination",
+        "pager",
+        "paging",
+        "menu",
+        "navbar",
+        "navigation",
+        "nav",
+        "topnav",
+        "subnav",
+        "masthead",
+        "newsletter",
+        "subscri",
+        "signup",
+        "promo",
+        "sponsor",
+        "advert",
+        "adslot",
+        "banner",
+        "cookie",
+        "consent",
+        "gdpr",
+        "popup",
+        "modal",
+        "overlay",
+        "toolbar",
+        "skip",
+        "byline",
+        "taglist",
+        "tags",
+        "keywords",
+        "trending",
+        "outbrain",
+        "taboola",
+        "login",
+        "copyright",
+        "disclaimer",
+        "rating",
+        "vote",
+        "rss",
+        "feed",
+        "follow",
+        "relate",
+        "rightcol",
+        "leftcol",
+        "mostread",
         # calls to action, affiliate and advertising disclosures, post meta lines
-        "cta", "disclosure", "affiliate", "postmeta", "licen",
+        "cta",
+        "disclosure",
+        "affiliate",
+        "postmeta",
+        "licen",
         # a scrolling news marquee and a paper's list of references
-        "marquee", "references", "bibliograph",
+        "marquee",
+        "references",
+        "bibliograph",
         # author boxes
-        "author-box", "authorbox", "author-desc", "about-author", "author-card", "post-author",
-        "entry-author", "saboxplugin"
+        "author-box",
+        "authorbox",
+        "author-desc",
+        "about-author",
+        "author-card",
+        "post-author",
+        "entry-author",
+        "saboxplugin",
     ]
 )
 #: Whole tokens (too short or too common to use as prefixes) and multi-token phrases.
 _CHROME_TOKENS = frozenset({"ad", "ads", "tag"})
-_CHROME_PHRASES = ("side-bar", "sign-up", "tool-bar", "-ad-", "ad-slot", "author-bio", "tag-list",
-                   "more-stories", "most-popular", "most-read", "sr-only", "visually-hidden",
-                   "column-right", "right-col")
+_CHROME_PHRASES = (
+    "side-bar",
+    "sign-up",
+    "tool-bar",
+    "-ad-",
+    "ad-slot",
+    "author-bio",
+    "tag-list",
+    "more-stories",
+    "most-popular",
+    "most-read",
+    "sr-only",
+    "visually-hidden",
+    "column-right",
+    "right-col",
+)
 #: Token prefixes that outweigh a chrome match: "content-share" is the article wrapper.
-_CONTENT_PREFIXES = ("article", "body", "content", "entry", "main", "post", "story", "text",
-                     "detail", "zhengwen", "artical", "cont")
+_CONTENT_PREFIXES = (
+    "article",
+    "body",
+    "content",
+    "entry",
+    "main",
+    "post",
+    "story",
+    "text",
+    "detail",
+    "zhengwen",
+    "artical",
+    "cont",
+)
 _TITLE_WORDS = ("title", "headline", "heading", "biaoti")
-_DATE_PREFIXES = ("date", "time", "publish", "posted", "byline", "dateline", "stamp", "datum",
-                  "zeit", "fecha", "pubtime", "pubdate")
+_DATE_PREFIXES = (
+    "date",
+    "time",
+    "publish",
+    "posted",
+    "byline",
+    "dateline",
+    "stamp",
+    "datum",
+    "zeit",
+    "fecha",
+    "pubtime",
+    "pubdate",
+)
 _NOT_DATE_WORDS = ("update", "modif", "comment", "expire", "event", "runtime", "reading")
 #: Token prefixes of an article's lead paragraph (standfirst), often set apart from the body
 #: in the article header: "article-lead", "entry-excerpt", "teaser-text", "intro__copy",
 #: "news-description".
-_LEAD_PREFIXES = ("lead", "intro", "teaser", "excerpt", "abstract", "subtitle", "subheadline",
-                  "sub-headline", "standfirst", "deck", "summary", "vorspann", "chapo", "epigraph",
-                  "description")
+_LEAD_PREFIXES = (
+    "lead",
+    "intro",
+    "teaser",
+    "excerpt",
+    "abstract",
+    "subtitle",
+    "subheadline",
+    "sub-headline",
+    "standfirst",
+    "deck",
+    "summary",
+    "vorspann",
+    "chapo",
+    "epigraph",
+    "description",
+)
 _CAPTION_WORDS = ("caption", "legend", "bildunterschrift", "bildtext", "figcaption", "unterschrift")
 
 
-def _alternation(words: tuple[str, ...] | frozenset[str], at_word_start: bool = False,
-                 after: str = "") -> str:
+def _alternation(
+    words: tuple[str, ...] | frozenset[str], at_word_start: bool = False, after: str = ""
+) -> str:
     """Literal words as one regex alternation grouped by first letter: Python's engine tries every
     alternative at every position, and the grouping lets it fail after one character.
 
@@ -99,8 +229,10 @@ _CHROME_RE = re.compile(
     # a page builder's layout boxes ("x-widget-wrap", "x-widget-container", "x-widget-text-editor")
     # hold the article as much as anything else; other widgets are chrome
     _alternation(("widget",), at_word_start=True, after="(?!-(?:wrap|container|text|theme))")
-    + "|" + _alternation(_CHROME_TOKENS, at_word_start=True, after="(?![a-z0-9])")
-    + "|" + _alternation(_CHROME_PHRASES)
+    + "|"
+    + _alternation(_CHROME_TOKENS, at_word_start=True, after="(?![a-z0-9])")
+    + "|"
+    + _alternation(_CHROME_PHRASES)
 )
 #: Chrome words that a content word beside them does not redeem: a "related_post" block or a
 #: "recommended-articles" row lists other stories, an "author-box" presents the writer.
@@ -124,7 +256,9 @@ _MODIFIER_HINT_RE = re.compile("(?:has|with|without|no)[-_]")
 CHROME, TITLE, CRUMB, DATE, CAPTION, CONTENT = 1, 2, 4, 8, 16, 32
 
 _PREFIX_FAMILIES = (
-    (CHROME, _CHROME_PREFIXES), (CONTENT, _CONTENT_PREFIXES), (DATE, _DATE_PREFIXES)
+    (CHROME, _CHROME_PREFIXES),
+    (CONTENT, _CONTENT_PREFIXES),
+    (DATE, _DATE_PREFIXES),
 )
 #: The chrome, content and date prefixes found in one scan: at each word start the lookahead
 #: captures the longest prefix there (the alternation lists longer words first), and the

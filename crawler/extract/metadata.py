@@ -86,8 +86,9 @@ def _headings(elements: list[etree._Element]) -> list[str]:
     return found
 
 
-def headline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
-             headings: list[etree._Element]) -> str | None:
+def headline(
+    root: etree._Element, meta: dict[str, str], jsonld: list[dict], headings: list[etree._Element]
+) -> str | None:
     """The page's headline without the site name and section around it.
 
     A heading (or title-classed element) that ``<title>`` or og:title contains is the headline as
@@ -143,8 +144,9 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
-           head_text: str) -> str | None:
+def byline(
+    root: etree._Element, meta: dict[str, str], jsonld: list[dict], head_text: str
+) -> str | None:
     for obj in jsonld:
         names = [clean(n) for n in _names(obj.get("author")) if clean(n)]
         if names:
@@ -160,7 +162,7 @@ def byline(root: etree._Element, meta: dict[str, str], jsonld: list[dict],
     if match:
         return match.group(1)
     for el in root.iter("span", "div", "p", "a", "address"):
-        if _AUTHOR_CLASS_RE.search(el.get("class") or "") :
+        if _AUTHOR_CLASS_RE.search(el.get("class") or ""):
             text = _BYLINE_PREFIX_RE.sub("", text_of(el))
             if 2 < len(text) < 80:
                 return text

@@ -257,8 +257,7 @@ def _drop(elements: list[HtmlElement]) -> None:
 def is_boilerplate(text: str) -> bool:
     """True for share labels, copyright, ICP/公安 licence and editor lines."""
     return bool(
-        _BOILERPLATE_START_RE.match(text)
-        or (_LICENCE_MARK in text and _LICENCE_RE.search(text))
+        _BOILERPLATE_START_RE.match(text) or (_LICENCE_MARK in text and _LICENCE_RE.search(text))
     )
 
 

@@ -28,8 +28,9 @@ HOSTS: tuple[str, ...] = ()
 _RETRY_BELOW = 150
 
 
-def _extract_body(body: etree._Element, index: PageIndex, headline: str | None,
-                  chrome: list[etree._Element]) -> tuple[list[str], list[etree._Element], dict]:
+def _extract_body(
+    body: etree._Element, index: PageIndex, headline: str | None, chrome: list[etree._Element]
+) -> tuple[list[str], list[etree._Element], dict]:
     """Paragraphs, content elements and caption owners of one parsed page."""
     owners = image_stage.caption_owners(index.captions)
     # captions and short date/byline lines are not article text
@@ -40,8 +41,9 @@ def _extract_body(body: etree._Element, index: PageIndex, headline: str | None,
     return paragraphs, content, owners
 
 
-def _loose_body(html: str | bytes, headline: str | None
-                ) -> tuple[list[str], list[etree._Element], dict] | None:
+def _loose_body(
+    html: str | bytes, headline: str | None
+) -> tuple[list[str], list[etree._Element], dict] | None:
     """The body of a fresh parse extracted without chrome rules; None without a <body>."""
     root = parse_html(html)
     body = root.find("body") if root is not None else None
@@ -74,9 +76,7 @@ def parse_article(html: str | bytes, url: str) -> Article:
     head_text = metadata.head_text(body)
 
     article.headline = metadata.headline(root, meta, jsonld, index.headings)
-    dates = date_stage.DateFinder(
-        root, url, jsonld, scripts, article.headline, index.dated
-    ).find()
+    dates = date_stage.DateFinder(root, url, jsonld, scripts, article.headline, index.dated).find()
     article.published_at, article.updated_at = dates.published, dates.updated
     article.date_raw = dates.raw
     article.byline = metadata.byline(root, meta, jsonld, head_text)
