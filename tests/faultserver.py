@@ -665,9 +665,17 @@ class CrawlRun:
 
 
 def start_crawl(
-    server: FaultServer, db: Path, start_urls: list[str], *args: str, log: Path
+    server: FaultServer,
+    db: Path,
+    start_urls: list[str],
+    *args: str,
+    log: Path,
+    own_group: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start ``scrapy crawl govt_chinadaily`` on the fault server (stderr goes to ``log``)."""
+    """Start ``scrapy crawl govt_chinadaily`` on the fault server (stderr goes to ``log``).
+
+    ``own_group``: as a terminal starts it, the leader of its own process group.
+    """
     cmd = [
         sys.executable, "-m", "scrapy", "crawl", "govt_chinadaily",
         "-s", f"MIRROR_URL={server.url}",
@@ -679,7 +687,14 @@ def start_crawl(
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with log.open("wb") as err:
-        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=own_group,
+        )
 
 
 def wait_crawl(proc: subprocess.Popen[bytes], db: Path, log: Path, timeout: float) -> CrawlRun:

@@ -8,13 +8,16 @@ whole process group, as a terminal sends it) or killed with SIGKILL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +27,13 @@ from crawler.parsers import parse_with_fallback as parse_in_process
 from crawler.spiders.base import parse_body
 from crawler.workers import _Worker
 from tests.conftest import DEMO_MIRROR
-from tests.faultserver import BULK_ARTICLES, FaultServer, list_url
-from tests.test_reliability_process import check_complete, count_articles, wait_for_articles
+from tests.faultserver import BULK_ARTICLES, FaultServer, list_url, start_crawl
+from tests.test_reliability_process import (
+    SMALL_BATCHES,
+    check_complete,
+    count_articles,
+    wait_for_articles,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -136,21 +144,6 @@ def test_zero_workers_parses_in_the_crawl_process(tmp_path: Path) -> None:
     assert (result["site"], result["crash"]) == (7, 1)  # the StopIteration page
 
 
-def start_crawl_in_own_group(server: FaultServer, db: Path, log: Path) -> subprocess.Popen:
-    """``scrapy crawl`` as a terminal starts it: the leader of its own process group."""
-    cmd = [
-        sys.executable, "-m", "scrapy", "crawl", "govt_chinadaily",
-        "-s", f"MIRROR_URL={server.url}", "-s", f"GOVNEWS_DB={db}",
-        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-        "-s", "GOVNEWS_BATCH_SIZE=5", "-a", f"start_url={list_url('bulk')}",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with log.open("wb") as err:
-        return subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
-        )
-
-
 def children(pid: int) -> set[int]:
     found = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -176,23 +169,30 @@ def wait_gone(pids: set[int], timeout: float = 10) -> set[int]:
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
 
 
-@pytest.mark.slow
-def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def crawl_with_workers(tmp_path: Path) -> Iterator[tuple[FaultServer, subprocess.Popen, set[int]]]:
+    """``scrapy crawl`` started as a terminal starts it, once it has stored some articles: the
+    server, the crawl and its worker processes."""
     db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
     with FaultServer(tmp_path / "access.log") as server:
-        proc = start_crawl_in_own_group(server, db, log)
+        proc = start_crawl(server, db, [list_url("bulk")], *SMALL_BATCHES, log=log, own_group=True)
         wait_for_articles(db, 5)
         workers = children(proc.pid)
         assert workers, "no parse worker"
+        yield server, proc, workers
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
+    db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
+    with crawl_with_workers(tmp_path) as (_, proc, workers):
         os.killpg(proc.pid, signal.SIGINT)  # the worker gets it too
         assert proc.wait(60) == 0, log.read_text()[-3000:]
     text = log.read_text()
     assert "Received SIGINT, shutting down gracefully" in text
     assert "Traceback" not in text, text[-3000:]
     # Everything scraped was parsed by the worker that ignored the SIGINT, and stored.
-    stats = json.loads(
-        __import__("sqlite3").connect(db).execute("select stats from crawls").fetchone()[0]
-    )
+    stats = json.loads(sqlite3.connect(db).execute("select stats from crawls").fetchone()[0])
     assert stats["finish_reason"] == "shutdown"
     assert stats["item_scraped_count"] == count_articles(db)
     assert "govnews/dropped/parser_crash" not in stats
@@ -201,17 +201,16 @@ def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_kill_9_leaves_no_worker_behind(tmp_path: Path) -> None:
-    db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
-    with FaultServer(tmp_path / "access.log") as server:
-        proc = start_crawl_in_own_group(server, db, log)
-        wait_for_articles(db, 5)
-        workers = children(proc.pid)
-        assert workers, "no parse worker"
+    db = tmp_path / "govnews.db"
+    with crawl_with_workers(tmp_path) as (server, proc, workers):
         proc.kill()
         proc.wait()
         assert wait_gone(workers) == set(), "orphan parse worker"
         assert count_articles(db) < BULK_ARTICLES, "the kill did not land mid-crawl"
-        rerun = start_crawl_in_own_group(server, db, tmp_path / "rerun.log")
+        rerun = start_crawl(
+            server, db, [list_url("bulk")], *SMALL_BATCHES, log=tmp_path / "rerun.log",
+            own_group=True,
+        )  # fmt: skip
         assert rerun.wait(120) == 0
     check_complete(db)
 
