@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -26,8 +25,9 @@ from crawler.parsers import govt_chinadaily
 from crawler.parsers import parse_with_fallback as parse_in_process
 from crawler.spiders.base import parse_body
 from crawler.workers import _Worker
-from tests.conftest import DEMO_MIRROR
-from tests.faultserver import BULK_ARTICLES, FaultServer, list_url, start_crawl
+from tests.conftest import DEMO_MIRROR, REPO
+from tests.faultserver import BULK_ARTICLES, FaultServer, list_url, start_crawl, wait_crawl
+from tests.mirror_cases import page_url
 from tests.test_reliability_process import (
     SMALL_BATCHES,
     check_complete,
@@ -35,12 +35,10 @@ from tests.test_reliability_process import (
     wait_for_articles,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def test_a_worker_parses_as_the_crawl_process_does() -> None:
     page = next((DEMO_MIRROR / "govt.chinadaily.com.cn" / "s").rglob("*.html"))
-    url = "https://" + page.relative_to(DEMO_MIRROR).as_posix()
+    url = page_url(page)
     body = page.read_bytes()
     expected = parse_in_process(body.decode("utf-8"), url, govt_chinadaily.parse_article)
     assert parse_body(body, b"text/html; charset=utf-8", url, govt_chinadaily.parse_article) == (
@@ -187,12 +185,12 @@ def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
     db, log = tmp_path / "govnews.db", tmp_path / "crawl.log"
     with crawl_with_workers(tmp_path) as (_, proc, workers):
         os.killpg(proc.pid, signal.SIGINT)  # the worker gets it too
-        assert proc.wait(60) == 0, log.read_text()[-3000:]
-    text = log.read_text()
-    assert "Received SIGINT, shutting down gracefully" in text
-    assert "Traceback" not in text, text[-3000:]
+        stopped = wait_crawl(proc, db, log, 60)
+    assert stopped.returncode == 0, stopped.log[-3000:]
+    assert "Received SIGINT, shutting down gracefully" in stopped.log
+    assert "Traceback" not in stopped.log, stopped.log[-3000:]
     # Everything scraped was parsed by the worker that ignored the SIGINT, and stored.
-    stats = json.loads(sqlite3.connect(db).execute("select stats from crawls").fetchone()[0])
+    stats = stopped.stats
     assert stats["finish_reason"] == "shutdown"
     assert stats["item_scraped_count"] == count_articles(db)
     assert "govnews/dropped/parser_crash" not in stats
