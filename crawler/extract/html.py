@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from crawler.encoding import body_charsets, decode_html
+from crawler.encoding import Utf8Text, body_charsets, decode_html
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MOJIBAKE_RE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
@@ -64,10 +64,12 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
     return text
 
 
-def _decode(data: str | bytes) -> tuple[str, bool]:
-    """(text, whether the bytes are that text in plain UTF-8)."""
+def _decode(data: str | bytes) -> tuple[str, bytes | None]:
+    """(text, the same text in plain UTF-8 bytes when they are at hand)."""
+    if isinstance(data, Utf8Text):  # decode_html's plain UTF-8 keeps its bytes
+        return data, data.utf8
     if isinstance(data, str):
-        return data, False
+        return data, None
     if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-8")
@@ -75,8 +77,8 @@ def _decode(data: str | bytes) -> tuple[str, bool]:
             pass
         else:
             repaired = _repair_mojibake(text)
-            return repaired, repaired is text
-    return decode_html(data), False
+            return repaired, data if repaired is text else None
+    return decode_html(data), None
 
 
 def page_text(data: str | bytes) -> str:
@@ -87,13 +89,13 @@ def page_text(data: str | bytes) -> str:
 
 def parse_html(data: str | bytes) -> etree._Element | None:
     """The page as one lxml tree (comments and processing instructions dropped), or None."""
-    text, plain_utf8 = _decode(data)
+    text, utf8 = _decode(data)
     if not text.strip():
         return None
     try:
-        if plain_utf8:
+        if utf8 is not None:
             # libxml2 parses UTF-8 bytes faster than a Python str
-            return etree.fromstring(data, _UTF8_PARSER)
+            return etree.fromstring(utf8, _UTF8_PARSER)
         return etree.fromstring(_XML_DECL_RE.sub("", text, count=1), _PARSER)
     except (etree.ParserError, ValueError):
         return None
