@@ -31,7 +31,8 @@ _INVISIBLE.update(dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r\
 _INVISIBLE.update(dict.fromkeys(range(0x7F, 0xA0)))
 _INVISIBLE.update(dict.fromkeys(range(0xD800, 0xE000)))
 _NON_SPACE_RE = re.compile(r"\S")
-_PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
+#: Two line breaks, maybe with whitespace between: a paragraph break.
+PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 
 
 def normalize_text(s: str | None) -> str | None:
@@ -54,7 +55,7 @@ def normalize_text(s: str | None) -> str | None:
         # Before NFC: an invisible character between a letter and its accent keeps them apart.
         s = s.translate(_INVISIBLE)
     s = unicodedata.normalize("NFC", s)
-    if printable and "  " not in s and s[:1] != " " and s[-1:] != " ":
+    if printable and _single_spaced(s):
         # Printable, so its only whitespace is plain spaces: single and inside, it is already
         # normal (text normalised before, by the parser, a clean paragraph). Scans cost a
         # fraction of splitting into words.
@@ -80,7 +81,7 @@ def normalize_body(body: str) -> str:
         return ""
     if _is_normal_body(body):
         return body
-    paragraphs = (normalize_text(p) for p in _PARAGRAPH_SPLIT_RE.split(body))
+    paragraphs = (normalize_text(p) for p in PARAGRAPH_BREAK_RE.split(body))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -94,16 +95,14 @@ def _is_normal_body(body: str) -> bool:
     invisible), and the whole NFC.
     """
     for paragraph in body.split("\n\n"):
-        if (
-            not paragraph
-            or paragraph[0] == " "
-            or paragraph[-1] == " "
-            or "\n" in paragraph
-            or "  " in paragraph
-            or not paragraph.isprintable()
-        ):
+        if not paragraph or not _single_spaced(paragraph) or not paragraph.isprintable():
             return False
     return unicodedata.is_normalized("NFC", body)
+
+
+def _single_spaced(s: str) -> bool:
+    """No space at either end of ``s``, and none doubled."""
+    return s[:1] != " " and s[-1:] != " " and "  " not in s
 
 
 # --------------------------------------------------------------------------------------------

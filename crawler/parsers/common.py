@@ -20,6 +20,7 @@ from lxml.etree import ParserError
 from crawler.encoding import Utf8Text
 from crawler.items import Image
 from crawler.normalize import (
+    PARAGRAPH_BREAK_RE,
     absolute_url,
     clean_alt,
     normalize_text,
@@ -54,8 +55,6 @@ _FIGURE_CLASSES = ("wp-caption", "image", "figure")
 _CAPTION_CLASS_SET = frozenset(_CAPTION_CLASSES)
 _FIGURE_CLASS_SET = frozenset(_FIGURE_CLASSES)
 _SHORT_CAPTION_WORDS = 40
-#: Two line breaks (``<br><br>``), maybe with spaces between: a paragraph break in a block.
-_PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _CONTAINER_TAGS = {"div", "section", "center", "article", "span", "font"}
 _BLOCK_TAGS = {"p", "div", "figure", "table", "ul", "ol", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "section", "center", "article"}  # fmt: skip
@@ -345,7 +344,7 @@ def _blocks(container: HtmlElement) -> Iterator[_Block]:
             yield from (_Block(image=img) for img in images)
             text = element_text(child) if tag != "img" else ""
             # Most paragraphs have no line break at all: no regex pass over them.
-            for piece in _PARAGRAPH_BREAK_RE.split(text) if "\n" in text else (text,):
+            for piece in PARAGRAPH_BREAK_RE.split(text) if "\n" in text else (text,):
                 yield _Block(text=piece, source=child, beside_image=bool(images))
         if child.tail and child.tail.strip():
             yield _Block(text=child.tail)
