@@ -337,8 +337,12 @@ def _link_density(el: etree._Element) -> float:
     total = visible_size(el)
     if not total:
         return 1.0
-    links = sum(visible_size(a) for a in el.iter("a"))
-    return min(links / total, 1.0)
+    return min(_link_size(el) / total, 1.0)
+
+
+def _link_size(el: etree._Element) -> int:
+    """Visible characters of the links in ``el``."""
+    return sum(visible_size(a) for a in el.iter("a"))
 
 
 @dataclass
@@ -482,7 +486,7 @@ def _is_link_line(el: etree._Element) -> bool:
     if next(el.iter("a"), None) is None:
         return False
     total = visible_size(el)
-    if not (0 < total < _LINK_LINE and sum(visible_size(a) for a in el.iter("a")) >= total * 0.9):
+    if not (0 < total < _LINK_LINE and _link_size(el) >= total * 0.9):
         return False
     # a spelled-out address ("www.example.org", "press@example.org") is text the reader needs
     return not _ADDRESS_RE.search("".join(el.itertext()))
@@ -541,7 +545,7 @@ def _is_teaser_box(el: etree._Element, max_size: float) -> bool:
     if heading is None:
         return False
     size = visible_size(heading)
-    return size > 0 and sum(visible_size(a) for a in heading.iter("a")) >= 0.9 * size
+    return size > 0 and _link_size(heading) >= 0.9 * size
 
 
 class _Collector:
