@@ -279,11 +279,11 @@ class _Worker:
             end = _LENGTH.size + size
             if len(buffer) < end:
                 break
-            reply = bytes(buffer[_LENGTH.size : end])
+            reply = buffer[_LENGTH.size : end]  # one copy: pickle reads a bytearray
             del buffer[:end]
             self._answer(reply)
 
-    def _answer(self, reply: bytes) -> None:
+    def _answer(self, reply: bytes | bytearray) -> None:
         answer = self.calls.popleft()
         if self.queued:
             self._send(self.queued.popleft())
