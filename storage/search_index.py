@@ -38,11 +38,12 @@ _CJK_RUNS = re.compile(f"([{CJK}]+)")
 _CJK_RUN_AT_END = re.compile(f"[{CJK}]+$")
 #: Letters and digits that are not CJK: what ``unicode61`` puts in words.
 WORD_CHARS = rf"[^\W_{CJK}]"
-#: Backfill and :func:`index_missing` work in chunks of this many articles (bounded memory).
-_CHUNK = 500
 #: Articles per insert statement: 3 parameters each, within SQLite's smallest default limit of
 #: 999 parameters (before 3.32).
 _ROWS_PER_STATEMENT = 333
+#: Backfill and :func:`index_missing` work in chunks of this many articles (bounded memory):
+#: one statement each, since FTS5 writes an index segment per statement.
+_CHUNK = _ROWS_PER_STATEMENT
 
 
 def index_text(text: str | None) -> str | None:
