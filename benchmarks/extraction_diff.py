@@ -28,6 +28,7 @@ the corpus pages.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import CORPUS_DIR, available, load
+from crawler.cli import DEMO_MIRROR
 from crawler.normalize import DEFAULT_TZ
 from crawler.parsers import generic_parser, parser_for_url
 from crawler.parsers.generic import parse_article
@@ -43,9 +45,7 @@ from crawler.spiders.base import parse_and_normalize
 
 REPO = Path(__file__).resolve().parents[1]
 GOVSITES_DIR = CORPUS_DIR / "govsites" / "raw"
-DEMO_MIRROR = REPO / "crawler" / "demo_mirror"
 FIXTURE_MIRROR = REPO / "tests" / "mirror"
-DEFAULT_MIRROR = Path("/tmp/gn-mirror-5000-cs2")
 WORKER_SOURCES = ("govsites", "demo", "fixtures", "mirror")
 #: Each page is parsed once per header: none (the page's own declarations decide), the charset
 #: pages are mostly in, and the legacy one Chinese servers claim (truthfully or not).
@@ -104,18 +104,25 @@ def _html_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _PAGE_SUFFIXES)
 
 
+def _all_mirror_pages(root: Path) -> Iterator[tuple[str, str, bytes]]:
+    return _mirror_pages(root, _html_files(root))
+
+
+@functools.cache
+def _readme_urls(folder: Path) -> dict[str, str]:
+    """File name -> original URL, from the table in ``folder``'s README (read once)."""
+    readme = folder / "README.md"
+    if not readme.is_file():
+        return {}
+    rows = _README_ROW_RE.findall(readme.read_text(encoding="utf-8"))
+    return {name: match.group() for name, cell in rows if (match := _URL_RE.search(cell))}
+
+
 def govsites_pages(root: Path = GOVSITES_DIR) -> Iterator[tuple[str, str, bytes]]:
     """Every page of the govsites corpus with its original URL (from its folder's README)."""
     for file in _html_files(root):
-        readme = file.parent / "README.md"
-        urls = {}
-        if readme.is_file():
-            for name, cell in _README_ROW_RE.findall(readme.read_text(encoding="utf-8")):
-                match = _URL_RE.search(cell)
-                if match:
-                    urls[name] = match.group()
         rel = file.relative_to(root).as_posix()
-        yield rel, urls.get(file.name, f"https://{rel}"), file.read_bytes()
+        yield rel, _readme_urls(file.parent).get(file.name, f"https://{rel}"), file.read_bytes()
 
 
 def sampled_mirror_pages(root: Path, count: int) -> Iterator[tuple[str, str, bytes]]:
@@ -125,20 +132,15 @@ def sampled_mirror_pages(root: Path, count: int) -> Iterator[tuple[str, str, byt
     return _mirror_pages(root, files[::step][:count])
 
 
-def worker_sources(mirror: Path, mirror_pages: int) -> dict[str, Callable[[], Outputs]]:
+def worker_sources(mirror: Path | None, mirror_pages: int) -> dict[str, Callable[[], Outputs]]:
     """Source name -> its outputs, for the sources present on this machine."""
     sources: dict[str, Callable[[], Outputs]] = {}
     if GOVSITES_DIR.is_dir():
         sources["govsites"] = lambda: worker_outputs(govsites_pages())
-    if DEMO_MIRROR.is_dir():
-        sources["demo"] = lambda: worker_outputs(
-            _mirror_pages(DEMO_MIRROR, _html_files(DEMO_MIRROR))
-        )
-    if FIXTURE_MIRROR.is_dir():
-        sources["fixtures"] = lambda: worker_outputs(
-            _mirror_pages(FIXTURE_MIRROR, _html_files(FIXTURE_MIRROR))
-        )
-    if mirror.is_dir():
+    for name, root in (("demo", DEMO_MIRROR), ("fixtures", FIXTURE_MIRROR)):
+        if root.is_dir():
+            sources[name] = lambda root=root: worker_outputs(_all_mirror_pages(root))
+    if mirror is not None and mirror.is_dir():
         sources["mirror"] = lambda: worker_outputs(sampled_mirror_pages(mirror, mirror_pages))
     return sources
 
@@ -208,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mirror",
         type=Path,
-        default=DEFAULT_MIRROR,
-        help="with --worker: synthetic crawl mirror of the 'mirror' source",
+        help="with --worker: a synthetic crawl mirror (benchmarks.crawl --mirror DIR), the "
+        "'mirror' source; without it that source is skipped",
     )
     parser.add_argument(
         "--mirror-pages",
