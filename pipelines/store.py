@@ -6,16 +6,31 @@ holds that many articles, or when an article arrives and the batch's first one h
 long. Stats: ``govnews/stored/new|updated|unchanged`` and
 ``govnews/dropped/store_error``. The ``crawls`` row is opened in ``open_spider`` and closed on
 the ``spider_closed`` signal, the first point where Scrapy knows the finish reason.
+
+Batches are written by a thread of the pipeline's own, which holds the connection: sqlite3
+lets go of the GIL while SQLite works, so the full-text index is built on the other core while
+the event loop goes on downloading (a batch of 50 took it ~15 ms, during which the parser
+worker ran dry). At most :data:`BATCHES_IN_FLIGHT` batches wait for that thread; one more
+holds up the item that filled it, and Scrapy's scraper slot then holds up the downloads. What
+a write did is counted and logged back in the loop's thread, in batch order, where Scrapy's
+stats and log counters live. With a reactor other than asyncio's, batches are written in the
+loop's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.utils.asyncio import is_asyncio_available
 
 from crawler.items import Article
 from storage.db import DEFAULT_PATH, OperationalError, connect
@@ -27,19 +42,34 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Articles per transaction while pages stream in. Bigger batches cost less CPU per article
 #: (about a third less at 500, mostly in the full-text index: FTS5 writes an index segment per
-#: statement and merges them later; ``python -m benchmarks.storage --batch N``), but each write
-#: pauses the crawl's event loop, about 0.3 ms per article, and a killed crawl re-fetches what
-#: its unwritten batch held: 50 keeps both small.
+#: statement and merges them later; ``python -m benchmarks.storage --batch N``), but a killed
+#: crawl re-fetches what its unwritten batches held: 50 keeps that small.
 DEFAULT_BATCH_SIZE = 50
 #: A slow, polite crawl still lands its articles within seconds, not when 50 have come in.
 DEFAULT_BATCH_SECONDS = 2.0
+#: Batches handed to the writing thread and not yet written: one being written, one waiting.
+BATCHES_IN_FLIGHT = 2
+
+
+@dataclass
+class _Stored:
+    """What writing one batch did, reported back to the loop's thread."""
+
+    size: int
+    result: WriteResult = field(default_factory=WriteResult)
+    #: Why the batch as a whole failed (logged with its traceback), and whether its articles
+    #: were then retried one by one.
+    failure: BaseException | None = None
+    retried: bool = False
+    not_stored: list[tuple[Article, BaseException]] = field(default_factory=list)
 
 
 class SQLitePipeline:
-    """Buffer articles and write each batch in one transaction."""
+    """Buffer articles and write each batch in one transaction, off the event loop."""
 
     def __init__(
         self,
@@ -58,6 +88,9 @@ class SQLitePipeline:
         self.writer: ArticleWriter | None = None
         self.crawl_id: int | None = None
         self.buffer: list[Article] = []
+        #: The one thread that uses ``db`` (``None``: the loop's own thread does).
+        self._thread: ThreadPoolExecutor | None = None
+        self._in_flight: deque[asyncio.Future[_Stored]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -71,13 +104,22 @@ class SQLitePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
+        if is_asyncio_available():
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="govnews-store")
+            # Waited for, not awaited: spiders opening in one process number their crawls
+            # in the order they open, and the database is ready before the first item.
+            self._thread.submit(self._open).result()
+        else:
+            self._open()
+        logger.info("Storing into %s (crawl %d)", self.path, self.crawl_id)
+
+    def _open(self) -> None:
         self.db = connect(self.path)
         self.writer = ArticleWriter(self.db)
         self.crawl_id = start_crawl(self.db, self._spider_name)
-        logger.info("Storing into %s (crawl %d)", self.path, self.crawl_id)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):
             # What every spider here yields: no ItemAdapter (it inspects the dataclass's
             # fields each time: a tenth of this pipeline's time).
@@ -97,25 +139,62 @@ class SQLitePipeline:
             self.batch_started = now
         self.buffer.append(article)
         if len(self.buffer) >= self.batch_size or now - self.batch_started >= self.batch_seconds:
-            self.flush()
+            await self.flush()
         return item
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def close_spider(self) -> None:
+        await self.flush()
+        await self.drain()
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.db is None or self.crawl_id is None:
-            return
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         try:
-            finish_crawl(
-                self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
-            )
+            if self.crawl_id is not None:
+                # Read here, in the loop's thread: the stats are final once the spider closed.
+                stats = dict(self.crawler.stats.get_stats())
+                await self._call(self._finish, reason, stats)
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+                self._thread = None
+
+    def _finish(self, reason: str, stats: dict[str, Any]) -> None:
+        assert self.db is not None and self.crawl_id is not None
+        try:
+            finish_crawl(self.db, self.crawl_id, finish_reason=reason, stats=stats)
         finally:
             self.db.close()
             self.db = None
 
-    def flush(self) -> None:
-        """Write the buffered articles in one transaction.
+    async def flush(self) -> None:
+        """Hand the buffered articles to the writing thread as one batch; wait only while
+        :data:`BATCHES_IN_FLIGHT` others are still waiting for it."""
+        batch, self.buffer = self.buffer, []
+        if not batch or self.writer is None:
+            return
+        if self._thread is None:
+            self._count(self._write(batch))
+            return
+        future = asyncio.wrap_future(self._thread.submit(self._write, batch))
+        self._in_flight.append(future)
+        while len(self._in_flight) > BATCHES_IN_FLIGHT:
+            await self._settle_oldest()
+
+    async def drain(self) -> None:
+        """Wait until every batch handed to the writing thread is written and counted."""
+        while self._in_flight:
+            await self._settle_oldest()
+
+    async def _settle_oldest(self) -> None:
+        # The thread writes batches in the order they were handed over; they are counted so,
+        # once each, whichever task waited for them.
+        oldest = self._in_flight[0]
+        stored = await asyncio.shield(oldest)
+        if self._in_flight and self._in_flight[0] is oldest:
+            self._in_flight.popleft()
+            self._count(stored)
+
+    def _write(self, batch: list[Article]) -> _Stored:
+        """Write ``batch`` in one transaction (in the writing thread).
 
         If the batch fails because of one bad article, the articles are retried one at a time,
         so it costs only itself. If the database itself fails (locked past the busy timeout,
@@ -123,40 +202,51 @@ class SQLitePipeline:
         so the rest is given up at once. Every article not stored is logged with its URL and
         counted; not being stored, it is fetched again by the next incremental crawl.
         """
-        batch, self.buffer = self.buffer, []
-        if not batch or self.writer is None:
-            return
-        result = WriteResult()
+        assert self.writer is not None
+        stored = _Stored(len(batch))
         try:
-            result = self.writer.write(batch, self.crawl_id)
+            stored.result = self.writer.write(batch, self.crawl_id)
         except OperationalError as error:
-            logger.exception("Storing a batch of %d articles failed", len(batch))
-            self._not_stored(batch, error)
-        except Exception:
-            logger.exception(
-                "Storing a batch of %d articles failed; retrying one by one", len(batch)
-            )
+            stored.failure = error
+            stored.not_stored = [(article, error) for article in batch]
+        except Exception as error:
+            stored.failure, stored.retried = error, True
+            result = stored.result
             for n, article in enumerate(batch):
                 try:
                     one = self.writer.write([article], self.crawl_id)
                 except OperationalError as error:
-                    self._not_stored(batch[n:], error)
+                    stored.not_stored += [(rest, error) for rest in batch[n:]]
                     break
                 except Exception as error:
-                    self._not_stored([article], error)
+                    stored.not_stored.append((article, error))
                     continue
                 result.new += one.new
                 result.updated += one.updated
                 result.unchanged += one.unchanged
-        stats = self.crawler.stats
-        stats.inc_value("govnews/stored/new", result.new)
-        stats.inc_value("govnews/stored/updated", result.updated)
-        stats.inc_value("govnews/stored/unchanged", result.unchanged)
+        return stored
 
-    def _not_stored(self, articles: list[Article], error: Exception) -> None:
-        for article in articles:
+    def _count(self, stored: _Stored) -> None:
+        if stored.failure is not None:
+            logger.error(
+                "Storing a batch of %d articles failed%s",
+                stored.size,
+                "; retrying one by one" if stored.retried else "",
+                exc_info=stored.failure,
+            )
+        stats = self.crawler.stats
+        for article, error in stored.not_stored:
             logger.error("Not stored: %s (%s: %s)", article.url, type(error).__name__, error)
-            self.crawler.stats.inc_value("govnews/dropped/store_error")
+            stats.inc_value("govnews/dropped/store_error")
+        stats.inc_value("govnews/stored/new", stored.result.new)
+        stats.inc_value("govnews/stored/updated", stored.result.updated)
+        stats.inc_value("govnews/stored/unchanged", stored.result.unchanged)
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in the thread that uses the connection."""
+        if self._thread is None:
+            return function(*args)
+        return await asyncio.wrap_future(self._thread.submit(function, *args))
 
     @property
     def _spider_name(self) -> str:

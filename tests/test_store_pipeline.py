@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from scrapy import Spider, signals
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, Image
-from pipelines.store import SQLitePipeline
+from pipelines.store import BATCHES_IN_FLIGHT, SQLitePipeline
 from storage import db as storage_db
 from storage.db import connect
+from storage.writer import ArticleWriter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,28 +53,40 @@ def crawler(tmp_path: Path):
     return crawler
 
 
-def close(crawler, pipeline: SQLitePipeline, reason: str = "finished") -> None:
+@pytest.fixture
+def run():
+    """Run a coroutine on one asyncio loop per test, the loop a crawl's reactor runs on."""
+    loop = asyncio.new_event_loop()
+    yield loop.run_until_complete
+    loop.close()
+
+
+async def close(crawler, pipeline: SQLitePipeline, reason: str = "finished") -> None:
     """What the engine does at the end: pipelines' close_spider, then the spider_closed signal."""
-    pipeline.close_spider()
-    crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason=reason)
+    await pipeline.close_spider()
+    await crawler.signals.send_catch_log_async(
+        signals.spider_closed, spider=crawler.spider, reason=reason
+    )
 
 
-def test_pipeline_writes_batches_stats_and_crawl_row(tmp_path: Path, crawler) -> None:
+def test_pipeline_writes_batches_stats_and_crawl_row(tmp_path: Path, crawler, run) -> None:
     pipeline = SQLitePipeline.from_crawler(crawler)
     assert (pipeline.path, pipeline.batch_size) == (str(tmp_path / "news.db"), 2)
-    pipeline.open_spider()
+    run(pipeline.open_spider())
     reader = connect(tmp_path / "news.db", readonly=True)
-    assert pipeline.process_item(article(1)) == article(1, spider="items_spider")
+    assert run(pipeline.process_item(article(1))) == article(1, spider="items_spider")
+    run(pipeline.drain())
     assert reader["articles"].count == 0  # buffered
-    pipeline.process_item(article(2))
+    run(pipeline.process_item(article(2)))
+    run(pipeline.drain())
     assert reader["articles"].count == 2  # one batch written
     dict_item = {"url": article(3).url, "body": "Dict item.", "images": [{"src": "https://x/3"}]}
-    pipeline.process_item(dict_item)
+    run(pipeline.process_item(dict_item))
     assert dict_item["spider"] == "items_spider"
-    pipeline.process_item(article(1))
+    run(pipeline.process_item(article(1)))
     crawler.stats.set_value("response_received_count", 5)
     crawler.stats.inc_value("govnews/dropped/no_body")
-    close(crawler, pipeline, reason="shutdown")
+    run(close(crawler, pipeline, reason="shutdown"))
 
     rows = list(reader["articles"].rows_where(order_by="id"))
     assert [r["url"] for r in rows] == [article(n).url for n in (1, 2, 3)]
@@ -93,37 +109,87 @@ def test_pipeline_writes_batches_stats_and_crawl_row(tmp_path: Path, crawler) ->
     assert pipeline.db is None  # connection closed
 
 
-def test_a_batch_is_written_once_its_first_article_has_waited(crawler, monkeypatch) -> None:
+def test_a_batch_is_written_once_its_first_article_has_waited(crawler, monkeypatch, run) -> None:
     """A slow crawl: the batch is far from full, but its articles land within seconds."""
     clock = iter([100.0, 101.0, 102.5, 103.0])
-    monkeypatch.setattr("pipelines.store.time.monotonic", lambda: next(clock))
+    # The pipeline's clock alone (asyncio's loop reads time.monotonic too).
+    monkeypatch.setattr("pipelines.store.time", SimpleNamespace(monotonic=lambda: next(clock)))
     crawler.settings.frozen = False
     crawler.settings.set("GOVNEWS_BATCH_SIZE", 500)
     crawler.settings.set("GOVNEWS_BATCH_SECONDS", 2)
     pipeline = SQLitePipeline.from_crawler(crawler)
-    pipeline.open_spider()
+    run(pipeline.open_spider())
     reader = connect(pipeline.path, readonly=True)
-    pipeline.process_item(article(1))  # t=100: the batch starts
-    pipeline.process_item(article(2))  # t=101
+    run(pipeline.process_item(article(1)))  # t=100: the batch starts
+    run(pipeline.process_item(article(2)))  # t=101
+    run(pipeline.drain())
     assert reader["articles"].count == 0
-    pipeline.process_item(article(3))  # t=102.5: the first has waited 2.5 s
+    run(pipeline.process_item(article(3)))  # t=102.5: the first has waited 2.5 s
+    run(pipeline.drain())
     assert reader["articles"].count == 3
-    pipeline.process_item(article(4))  # t=103: a new batch starts
+    run(pipeline.process_item(article(4)))  # t=103: a new batch starts
+    run(pipeline.drain())
     assert reader["articles"].count == 3
-    close(crawler, pipeline)
+    run(close(crawler, pipeline))
     assert reader["articles"].count == 4
 
 
-def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog) -> None:
+def test_batches_are_written_off_the_loop_in_order_and_hold_up_items_when_behind(
+    crawler, monkeypatch, run
+) -> None:
+    """The loop goes on while a thread of its own writes; once BATCHES_IN_FLIGHT batches wait
+    for it, the item that fills one more waits too; batches are counted as they were written."""
+    release = threading.Event()
+    written_by: list[str] = []
+    real_write = ArticleWriter.write
+
+    def slow_write(self, articles, crawl_id=None):
+        written_by.append(threading.current_thread().name)
+        assert release.wait(10)
+        return real_write(self, articles, crawl_id)
+
+    monkeypatch.setattr(ArticleWriter, "write", slow_write)
+    pipeline = SQLitePipeline.from_crawler(crawler)  # batches of 2
+    run(pipeline.open_spider())
+
+    async def scenario() -> None:
+        for n in range(2 * BATCHES_IN_FLIGHT):  # handed over; the first is being written
+            await pipeline.process_item(article(n))
+        assert crawler.stats.get_value("govnews/stored/new") is None
+
+        async def one_more_batch() -> None:
+            for n in range(2 * BATCHES_IN_FLIGHT, 2 * BATCHES_IN_FLIGHT + 2):
+                await pipeline.process_item(article(n))
+
+        held_up = asyncio.ensure_future(one_more_batch())
+        await asyncio.sleep(0.2)
+        assert not held_up.done()
+        release.set()
+        await held_up
+        await pipeline.drain()
+
+    run(scenario())
+    assert crawler.stats.get_value("govnews/stored/new") == 2 * BATCHES_IN_FLIGHT + 2
+    assert len(written_by) == BATCHES_IN_FLIGHT + 1
+    assert set(written_by) != {threading.current_thread().name}
+    assert len(set(written_by)) == 1  # one thread holds the connection
+    run(close(crawler, pipeline))
+    reader = connect(pipeline.path, readonly=True)
+    assert [r["url"] for r in reader["articles"].rows_where(order_by="id")] == [
+        article(n).url for n in range(2 * BATCHES_IN_FLIGHT + 2)
+    ]
+
+
+def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog, run) -> None:
     crawler.settings.frozen = False
     crawler.settings.set("GOVNEWS_BATCH_SIZE", 3)
     pipeline = SQLitePipeline.from_crawler(crawler)
-    pipeline.open_spider()
+    run(pipeline.open_spider())
     broken = article(2, images=[Image(src=None)])  # violates images.src NOT NULL
     with caplog.at_level(logging.ERROR, logger="pipelines.store"):
         for item in (article(1), broken, article(3), "not an article"):
-            pipeline.process_item(item)
-        close(crawler, pipeline)
+            run(pipeline.process_item(item))
+        run(close(crawler, pipeline))
     db = connect(tmp_path / "news.db", readonly=True)
     assert [r["url"] for r in db["articles"].rows] == [article(1).url, article(3).url]
     stats = crawler.stats.get_stats()
@@ -135,27 +201,28 @@ def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog)
 
 
 def test_database_failure_gives_up_the_batch_at_once(
-    tmp_path: Path, crawler, monkeypatch, caplog
+    tmp_path: Path, crawler, monkeypatch, caplog, run
 ) -> None:
     """Locked past the busy timeout: the batch is counted lost without a wait per article."""
     monkeypatch.setattr(storage_db, "BUSY_TIMEOUT", 0.3)
     crawler.settings.frozen = False
     crawler.settings.set("GOVNEWS_BATCH_SIZE", 4)
     pipeline = SQLitePipeline.from_crawler(crawler)
-    pipeline.open_spider()
+    run(pipeline.open_spider())
     other = connect(tmp_path / "news.db")
     other.execute("begin immediate")  # e.g. someone running VACUUM
     started = time.monotonic()
     with caplog.at_level(logging.ERROR, logger="pipelines.store"):
         for n in range(4):
-            pipeline.process_item(article(n))
+            run(pipeline.process_item(article(n)))
+        run(pipeline.drain())
     assert time.monotonic() - started < 2.0  # one wait, not one per article
     assert crawler.stats.get_value("govnews/dropped/store_error") == 4
     assert sum("Not stored: " in r.getMessage() for r in caplog.records) == 4
     other.execute("commit")
     for n in range(4, 8):
-        pipeline.process_item(article(n))  # the crawl goes on
-    close(crawler, pipeline)
+        run(pipeline.process_item(article(n)))  # the crawl goes on
+    run(close(crawler, pipeline))
     db = connect(tmp_path / "news.db", readonly=True)
     assert [r["url"] for r in db["articles"].rows] == [article(n).url for n in range(4, 8)]
     (crawl,) = db["crawls"].rows
