@@ -11,9 +11,10 @@ of the process; 0 runs everything in the crawl process (as does the pool for a c
 send to a worker: a closure, an argument that cannot be pickled).
 
 The transport is lean on purpose, because the crawl process is the other half of the crawl's
-CPU budget: each worker is forked with one end of a socket pair, the crawl's asyncio loop (the
-one Scrapy's default reactor runs on) reads the other end, and a call is one length-prefixed
-pickle of ``(function, args)`` each way, answered in the order sent. No thread in the crawl
+CPU budget: each worker is forked with two pipes, one for calls and one for replies, which the
+crawl's asyncio loop (the one Scrapy's default reactor runs on) writes and reads itself, and a
+call is one length-prefixed pickle of ``(function, args)`` each way, answered in the order
+sent. No thread in the crawl
 process, no queue feeder, no hand-off between threads (``ProcessPoolExecutor`` cost the crawl
 process ~15-20 % of its CPU in its feeder and result threads). The worker is a plain loop:
 read a call, run it, write the result (or the exception, with its traceback as ``__cause__``).
@@ -28,10 +29,10 @@ The crawl process stays in charge of stopping:
 - Workers ignore SIGINT and SIGTERM. Ctrl-C reaches the whole process group, and a worker that
   died of it would lose the pages in flight during the graceful stop that the same Ctrl-C
   starts in the crawl; workers end when the pool is closed (``spider_closed`` of the last
-  spider), once every call in flight has been answered: the crawl ends its side of the socket,
-  the worker reads that end and exits.
+  spider), once every call in flight has been answered: the crawl closes the call pipe, the
+  worker reads its end and exits.
 - A worker exits by itself within a second once its parent is gone (``kill -9`` of the crawl),
-  so no orphan is left behind: at once when it is idle (the socket ends), from a watchdog
+  so no orphan is left behind: at once when it is idle (the call pipe ends), from a watchdog
   thread when it is busy.
 - A worker that dies (a crash in a C extension, the OOM killer) fails every call it had with
   :class:`WorkerDied`; it is replaced, and each of those calls is run once more, alone in a
@@ -43,11 +44,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import pickle
 import signal
-import socket
 import struct
 import sys
 import threading
@@ -75,12 +76,14 @@ _PARENT_CHECK_SECONDS = 0.5
 #: The message framing, both ways: a 4-byte big-endian length, then that many bytes of pickle.
 _LENGTH = struct.Struct("!I")
 _PICKLE = pickle.HIGHEST_PROTOCOL
-#: Calls sent to a worker and not answered yet. Two: the worker finds the next call waiting
-#: when it answers one, and each call is written into an empty socket buffer in one system
-#: call. Sending every call at once filled the buffer (the worker is the slower side), and the
-#: reactor then woke to write a few kilobytes each time the worker read some.
-_SENT = 2
-#: Bytes read from a worker's socket at a time (a reply is an article: tens of kilobytes).
+#: Bytes each pipe is grown to: Linux lets any process grow a pipe up to
+#: ``/proc/sys/fs/pipe-max-size``, 1 MiB unless lowered (elsewhere pipes keep their size).
+#: About ten article pages fit in the call pipe, so the worker finds the next calls waiting
+#: while the crawl's loop is busy elsewhere: with two calls of room (a socket pair's buffer),
+#: the worker sat idle a fifth of the crawl, waiting for the loop to read a reply and send
+#: the next call; and a reply never waits for the loop to be read.
+_PIPE_SIZE = 1 << 20
+#: Bytes read from the reply pipe at a time (a reply is an article: tens of kilobytes).
 _READ_SIZE = 256 * 1024
 
 
@@ -103,8 +106,8 @@ class RemoteTraceback(Exception):
 # The worker process
 
 
-def _serve(sock: socket.socket, parent: int) -> None:
-    """The worker's loop: answer calls until the crawl process closes the socket."""
+def _serve(calls_fd: int, replies_fd: int, parent: int) -> None:
+    """The worker's loop: answer calls until the crawl process closes the call pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # The parent's asyncio loop wakes on this pipe for its signals: a signal of the worker must
@@ -115,11 +118,13 @@ def _serve(sock: socket.socket, parent: int) -> None:
     # forked worker has the parent's modules, but the parent imports the parsers lazily too).
     parser_for_url("")
     generic_parser()
-    calls = sock.makefile("rb")
-    while len(header := calls.read(_LENGTH.size)) == _LENGTH.size:
-        (size,) = _LENGTH.unpack(header)
-        reply = _answer(calls.read(size))
-        sock.sendall(_LENGTH.pack(len(reply)) + reply)
+    with open(calls_fd, "rb") as calls, open(replies_fd, "wb") as replies:
+        while len(header := calls.read(_LENGTH.size)) == _LENGTH.size:
+            (size,) = _LENGTH.unpack(header)
+            reply = _answer(calls.read(size))
+            replies.write(_LENGTH.pack(len(reply)))
+            replies.write(reply)
+            replies.flush()
 
 
 def _answer(call: bytes) -> bytes:
@@ -145,6 +150,19 @@ def _exit_with_parent(parent: int) -> None:
 # The crawl process's side
 
 
+def _pipe() -> tuple[int, int, int]:
+    """A pipe grown to :data:`_PIPE_SIZE` where the system allows: ``(read, write, size)``."""
+    read, write = os.pipe()
+    try:
+        size = fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    except (AttributeError, OSError):  # not Linux, or a lower pipe-max-size: keep its size
+        try:
+            size = fcntl.fcntl(write, fcntl.F_GETPIPE_SZ)
+        except (AttributeError, OSError):
+            size = 1 << 16
+    return read, write, size
+
+
 def _raisable(error: BaseException) -> BaseException:
     """``error`` as the same call raises it in-process: a StopIteration that leaves a coroutine
     becomes a RuntimeError (PEP 479). A future refuses to hold a StopIteration at all, and the
@@ -158,113 +176,125 @@ def _raisable(error: BaseException) -> BaseException:
 
 
 class _Worker:
-    """One worker process, seen from the crawl process: its socket and the calls it has."""
+    """One worker process, seen from the crawl process: its pipes and the calls it has."""
 
-    #: Descriptors of every worker's socket in this process. A worker forked later closes its
-    #: copies, or a worker would see the end of its socket only once all of them had exited.
-    sockets: ClassVar[set[int]] = set()
+    #: The crawl's ends of every worker's pipes in this process. A worker forked later closes
+    #: its copies, or a worker would see the end of its call pipe only once all had exited.
+    fds: ClassVar[set[int]] = set()
 
-    def __init__(self, pid: int, sock: socket.socket) -> None:
+    def __init__(self, pid: int, calls_fd: int, replies_fd: int, room: int) -> None:
         self.pid = pid
-        self.sock = sock
-        self.fd = sock.fileno()
+        #: Our ends: the call pipe's (written) and the reply pipe's (read); -1 once closed.
+        self.calls_fd = calls_fd
+        self.replies_fd = replies_fd
+        #: Bytes of calls that may be sent and not answered yet: what the call pipe holds.
+        self.room = room
         #: The calls not answered yet, oldest first: the worker answers them in order.
         self.calls: deque[asyncio.Future] = deque()
-        #: The newest of them, not sent yet (see ``_SENT``).
+        #: The size of each call sent and not answered yet, and their sum.
+        self.sent: deque[int] = deque()
+        self.sent_bytes = 0
+        #: The newest calls, not sent yet: they would not fit in the call pipe.
         self.queued: deque[bytes] = deque()
         self.closing = False
-        #: False once the socket has ended (the worker has exited).
+        #: False once the reply pipe has ended (the worker has exited).
         self.alive = True
         self._in = bytearray()
         self._out = bytearray()
         self._loop = asyncio.get_running_loop()
         self._drained: asyncio.Future | None = None
         self._gone = self._loop.create_future()
-        _Worker.sockets.add(self.fd)
-        self._loop.add_reader(self.fd, self._readable)
+        _Worker.fds.update((calls_fd, replies_fd))
+        self._loop.add_reader(replies_fd, self._readable)
 
     @classmethod
     def start(cls) -> _Worker:
-        """Fork a worker; the event loop reads its socket from now on."""
-        ours, its = socket.socketpair()
+        """Fork a worker; the event loop reads its replies from now on."""
+        calls_in, calls_out, room = _pipe()
+        replies_in, replies_out, _ = _pipe()
         parent = os.getpid()
         try:
             pid = os.fork()
-        except OSError:  # out of processes or memory: the call fails, and no socket is left open
-            ours.close()
-            its.close()
+        except OSError:  # out of processes or memory: the call fails, and no pipe is left open
+            for fd in (calls_in, calls_out, replies_in, replies_out):
+                os.close(fd)
             raise
         if pid == 0:  # the worker: never returns into the crawl's code
             status = 1
             try:
-                ours.close()
-                for fd in cls.sockets:
+                for fd in (calls_out, replies_in, *cls.fds):
                     with contextlib.suppress(OSError):
                         os.close(fd)
-                _serve(its, parent)
+                _serve(calls_in, replies_out, parent)
                 status = 0
             finally:
                 with contextlib.suppress(Exception):
                     sys.stdout.flush()
                     sys.stderr.flush()
                 os._exit(status)
-        its.close()
-        ours.setblocking(False)
-        return cls(pid, ours)
+        os.close(calls_in)
+        os.close(replies_out)
+        os.set_blocking(calls_out, False)
+        os.set_blocking(replies_in, False)
+        return cls(pid, calls_out, replies_in, room)
 
     def call(self, payload: bytes) -> asyncio.Future:
         """Run a pickled ``(function, args)``; the future gets its outcome."""
         answer = self._loop.create_future()
         self.calls.append(answer)
-        if len(self.calls) - len(self.queued) <= _SENT:
-            self._send(payload)
-        else:
-            self.queued.append(payload)
+        self.queued.append(_LENGTH.pack(len(payload)) + payload)
+        self._send_what_fits()
         return answer
 
     async def close(self) -> None:
-        """Once every call is answered, end the socket; return when the worker has exited."""
+        """Once every call is answered, close the call pipe; return when the worker has exited."""
         self.closing = True
         while self.alive and self.calls:
             self._drained = self._loop.create_future()
             await self._drained
         if self.alive:
-            # The worker reads the end of its socket and exits. It may have died just now:
-            # then the socket is gone already, and so is the worker.
-            with contextlib.suppress(OSError):
-                self.sock.shutdown(socket.SHUT_WR)
+            # The worker reads the end of its call pipe and exits. It may have died just now:
+            # then its reply pipe ends all the same.
+            self._close_calls()
             await asyncio.shield(self._gone)
 
-    def _send(self, payload: bytes) -> None:
-        data = _LENGTH.pack(len(payload)) + payload
+    def _send_what_fits(self) -> None:
+        # A call bigger than the whole pipe still goes, alone, written as the worker reads it.
+        while self.queued and (not self.sent or self.sent_bytes + len(self.queued[0]) <= self.room):
+            data = self.queued.popleft()
+            self.sent.append(len(data))
+            self.sent_bytes += len(data)
+            self._send(data)
+
+    def _send(self, data: bytes) -> None:
         if not self._out:
-            # Straight into the socket: it has room for the two calls sent ahead.
+            # Straight into the pipe, which has room for it unless it is bigger than the pipe.
             try:
-                sent = self.sock.send(data)
+                written = os.write(self.calls_fd, data)
             except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError:  # the worker is gone: reading the socket's end fails the calls
+                written = 0
+            except OSError:  # the worker is gone: the end of its reply pipe fails the calls
                 return
-            if sent == len(data):
+            if written == len(data):
                 return
-            data = data[sent:]
-            self._loop.add_writer(self.fd, self._writable)
+            data = data[written:]
+            self._loop.add_writer(self.calls_fd, self._writable)
         self._out += data
 
     def _writable(self) -> None:
         try:
-            sent = self.sock.send(self._out)
+            written = os.write(self.calls_fd, self._out)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            sent = len(self._out)  # as above: the reader sees the end
-        del self._out[:sent]
+            written = len(self._out)  # as above: the reply pipe ends
+        del self._out[:written]
         if not self._out:
-            self._loop.remove_writer(self.fd)
+            self._loop.remove_writer(self.calls_fd)
 
     def _readable(self) -> None:
         try:
-            data = self.sock.recv(_READ_SIZE)
+            data = os.read(self.replies_fd, _READ_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -285,8 +315,8 @@ class _Worker:
 
     def _answer(self, reply: bytes | bytearray) -> None:
         answer = self.calls.popleft()
-        if self.queued:
-            self._send(self.queued.popleft())
+        self.sent_bytes -= self.sent.popleft()
+        self._send_what_fits()
         if not answer.cancelled():
             try:
                 ok, value, *text = pickle.loads(reply)
@@ -301,14 +331,22 @@ class _Worker:
         if not self.calls and self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
+    def _close_calls(self) -> None:
+        if self.calls_fd >= 0:
+            self._loop.remove_writer(self.calls_fd)
+            _Worker.fds.discard(self.calls_fd)
+            os.close(self.calls_fd)
+            self.calls_fd = -1
+
     def _ended(self) -> None:
-        """The socket ended: the worker has exited (or died); fail what it had."""
+        """The reply pipe ended: the worker has exited (or died); fail what it had."""
         self.alive = False
-        self._loop.remove_reader(self.fd)
-        self._loop.remove_writer(self.fd)
-        _Worker.sockets.discard(self.fd)
-        self.sock.close()
-        # Its end of the socket closes as the process exits: this wait is not one.
+        self._close_calls()
+        self._loop.remove_reader(self.replies_fd)
+        _Worker.fds.discard(self.replies_fd)
+        os.close(self.replies_fd)
+        self.replies_fd = -1
+        # Its end of the reply pipe closes as the process exits: this wait is not one.
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:  # reaped by someone else (a SIGCHLD handler): status unknown
@@ -322,6 +360,8 @@ class _Worker:
             )
         calls, self.calls = self.calls, deque()
         self.queued.clear()
+        self.sent.clear()
+        self.sent_bytes = 0
         for answer in calls:
             if not answer.cancelled():
                 answer.set_exception(
@@ -403,7 +443,7 @@ class WorkerPool:
         """Start the workers now rather than with the first page (they import the parsers)."""
         if self.workers and not self._open:
             if not is_asyncio_available():
-                # The workers' sockets are read by the asyncio loop that Scrapy's default
+                # The workers' pipes are read by the asyncio loop that Scrapy's default
                 # reactor runs on; with another reactor, everything runs in this process.
                 logger.warning("GOVNEWS_WORKERS needs the asyncio reactor; parsing in-process")
                 return

@@ -213,7 +213,7 @@ def test_kill_9_leaves_no_worker_behind(tmp_path: Path) -> None:
     check_complete(db)
 
 
-def test_a_failed_fork_leaves_no_socket_open(monkeypatch) -> None:
+def test_a_failed_fork_leaves_no_pipe_open(monkeypatch) -> None:
     def no_fork() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN: out of processes
 
