@@ -426,3 +426,54 @@ def test_parse_html_gives_the_same_tree_from_utf8_bytes_as_from_text(page):
             return "ParseError", str(exc)
 
     assert outcome(Utf8Text(page.encode())) == outcome(page)
+
+
+CUT_PAGE = """<html><head><title>T</title><meta name="source" content="S"></head><body>
+<div class="share">top share bar</div>
+<div id="lft-art"><h1>Headline</h1><span class="info_l">Updated: 2024-05-13 09:08</span>
+<div id="Content"><p>One {inside}</p><p>Two 中文</p></div>
+</div>tail
+<div id="div_currpage"><a href="?page=2">2</a></div>
+<div class="mai_r"><p>Related story</p></div>
+<div class="footer">Copyright</div></body></html>"""
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["text", "utf8"])
+def test_parsing_stops_where_the_article_is_over(encoded):
+    from lxml import etree
+
+    from crawler.encoding import Utf8Text
+    from crawler.parsers import common
+
+    def tree(page, end=None):
+        page = Utf8Text(page.encode()) if encoded else page
+        return common.parse_html(page, end)
+
+    page = CUT_PAGE.format(inside="")
+    cut, whole = tree(page, cms.ARTICLE_END), tree(page)
+    assert cut.xpath("//div[@class='mai_r']") == []  # the related column was never parsed
+    assert whole.xpath("//div[@class='mai_r']") != []
+    for xpath in ("//head", "//div[@id='lft-art']", "//div[@id='Content']"):
+        assert etree.tostring(cut.xpath(xpath)[0]) == etree.tostring(whole.xpath(xpath)[0])
+    # A stop tag inside the body container: the whole page is parsed.
+    page = CUT_PAGE.format(inside='<span class="related">in the text</span>')
+    assert tree(page, cms.ARTICLE_END).xpath("//div[@class='mai_r']") != []
+    # No #Content before the cut (the CMS's other body container comes first): whole.
+    page = CUT_PAGE.replace('id="Content"', 'class="Artical_Content"').format(inside="")
+    assert tree(page, cms.ARTICLE_END).xpath("//div[@class='footer']") != []
+    # No stop tag after #Content at all: whole (nothing is cut).
+    page = CUT_PAGE.format(inside="").replace('class="footer"', 'class="end"')
+    page = page.replace('id="div_currpage"', 'id="pages"').replace('class="mai_r"', 'class="r"')
+    assert tree(page, cms.ARTICLE_END).xpath("//div[@class='end']") != []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_the_article_is_the_same_parsed_up_to_its_end_or_whole(page: Path, monkeypatch):
+    from crawler.parsers import common
+
+    html = page_html(page)
+    url = expected_of(page)["url"]
+    cut = govt_chinadaily.parse_article(html, url)
+    whole_parse = common.parse_html
+    monkeypatch.setattr(common, "parse_html", lambda html, end=None: whole_parse(html))
+    assert govt_chinadaily.parse_article(html, url) == cut

@@ -320,3 +320,14 @@ def test_crawl_of_a_drifted_page_stores_the_generic_extraction(tmp_path, mirror_
     assert_fields(stored, expected_of(mirrored(DRIFT)))
     (run,) = rows(db, "select * from crawls")
     assert (run["site_parsed"], run["fallback_parsed"]) == (0, 1)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_the_article_is_the_same_parsed_up_to_its_end_or_whole(page, monkeypatch):
+    from crawler.parsers import common
+
+    html, url = page_html(page), page_url(page)
+    cut = chinadaily.parse_article(html, url)
+    whole_parse = common.parse_html
+    monkeypatch.setattr(common, "parse_html", lambda html, end=None: whole_parse(html))
+    assert chinadaily.parse_article(html, url) == cut

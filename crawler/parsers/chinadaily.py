@@ -47,7 +47,7 @@ _EDITOR_LINE_RE = re.compile(
 
 def parse_article(html: str, url: str) -> Article:
     """Parse one page of a China Daily article; ParseError when the page is not an article."""
-    doc = common.parse_html(html)
+    doc = common.parse_html(html, cms.ARTICLE_END)
     meta = common.metas(doc)
     # Hidden blocks are not article text: the Chinese template repeats the headline and the
     # summary (as h1 + h2) in one at the top of <body>, which would pass for headline and subtitle.

@@ -26,6 +26,17 @@ CONTENT_XPATHS: tuple[str, ...] = (
     "//div[@id='Content']",
     f"//div[{has_class('Artical_Content')}]",
 )
+#: Blocks the CMS's templates put after the article: the pager, the right-hand column, related
+#: stories, the footers. Parsing stops at the first of them after ``#Content`` starts.
+_AFTER_ARTICLE = ("div_currpage", "selectpage", "mai_r", "rgt_art", "related", "related-stories",
+                  "xgxw", "dibu-three", "mobile-foot", "footer")  # fmt: skip
+ARTICLE_END = common.ArticleEnd(
+    start=r"""\sid\s*=\s*["']?Content\b""",
+    stop=r"""<[a-zA-Z][^>]*?\s(?:id|class)\s*=\s*["']?(?:[^"'>]*?\s)?(?:"""
+    + "|".join(_AFTER_ARTICLE)
+    + r""")(?=["'\s>])[^>]*>""",
+    containers=CONTENT_XPATHS,
+)
 HEADLINE_XPATHS: tuple[str, ...] = (
     # An h1 inside #lft-art (.main_art), said so that only h1 elements are tested: libxml2
     # tests a predicate like [@id='lft-art'] slowly, and once for every element of the page.

@@ -23,7 +23,7 @@ _TITLE_SUFFIXES = (" | govt.chinadaily.com.cn", " - govt.chinadaily.com.cn")
 
 def parse_article(html: str, url: str) -> Article:
     """Parse one govt.chinadaily article page; ParseError when the page is not an article."""
-    doc = common.parse_html(html)
+    doc = common.parse_html(html, cms.ARTICLE_END)
     meta = common.metas(doc)
     cms.remove_chrome(doc)
     headline = cms.headline(doc, meta, _TITLE_SUFFIXES)
