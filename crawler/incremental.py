@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 
+#: Validators (or 304s) kept in memory before they are written together.
+WRITE_EVERY = 1000
+
+
 class IncrementalMiddleware:
     """Spider middleware: skip links to stored articles, revalidate recent ones.
 
@@ -47,6 +51,12 @@ class IncrementalMiddleware:
     ``govnews/skipped/known`` (distinct links to stored articles: a story listed on two section
     pages counts once), ``govnews/revalidated`` (conditional requests sent),
     ``govnews/not_modified`` (304s; also counted in ``govnews/stored/unchanged``).
+
+    Validators and 304s are written :data:`WRITE_EVERY` at a time, and at the end of the crawl:
+    SQLite has one writer, and a transaction per page in the event loop's thread would wait
+    behind every batch the store pipeline's thread writes. A crawl killed meanwhile loses only
+    those: a page without validators is fetched unconditionally, and ``last_seen`` of a 304 is
+    left where it was.
     """
 
     def __init__(self, crawler: Crawler, db_path: str, refresh_days: float):
@@ -58,6 +68,9 @@ class IncrementalMiddleware:
         self.skipped: set[str] = set()
         #: URL -> (ETag, Last-Modified) of the stored articles to revalidate.
         self.targets: dict[str, tuple[str | None, str | None]] = {}
+        #: Not written yet: the validators of article pages fetched, the URLs answered 304.
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.not_modified: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -78,8 +91,21 @@ class IncrementalMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.db is not None:
-            self.db.close()
-            self.db = None
+            try:
+                self.flush()
+            finally:
+                self.db.close()
+                self.db = None
+
+    def flush(self) -> None:
+        """Write the validators and 304s kept so far, each kind in one transaction."""
+        assert self.db is not None
+        validators, self.validators = self.validators, {}
+        not_modified, self.not_modified = self.not_modified, []
+        if validators:
+            save_validators(self.db, validators)
+        if not_modified:
+            mark_seen(self.db, not_modified)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item_or_request in start:
@@ -99,7 +125,9 @@ class IncrementalMiddleware:
             return
         etag, last_modified = (response.headers.get(h) for h in ("ETag", "Last-Modified"))
         if etag or last_modified:
-            save_validators(self.db, response.url, _text(etag), _text(last_modified))
+            self.validators[response.url] = (_text(etag), _text(last_modified))
+            if len(self.validators) >= WRITE_EVERY:
+                self.flush()
 
     def _filter(self, item_or_request: Any) -> Any:
         """The request to schedule instead of ``item_or_request``; None to skip it."""
@@ -127,8 +155,9 @@ class IncrementalMiddleware:
         exc = failure.value
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(exc, HttpError) and exc.response.status == 304:
-            assert self.db is not None
-            mark_seen(self.db, [request.url])
+            self.not_modified.append(request.url)
+            if len(self.not_modified) >= WRITE_EVERY:
+                self.flush()
             self.crawler.stats.inc_value("govnews/not_modified")
             self.crawler.stats.inc_value("govnews/stored/unchanged")
             return

@@ -236,14 +236,16 @@ def mark_seen(db: sqlite_utils.Database, urls: Iterable[str]) -> int:
 
 
 def save_validators(
-    db: sqlite_utils.Database, url: str, etag: str | None, last_modified: str | None
+    db: sqlite_utils.Database, validators: Mapping[str, tuple[str | None, str | None]]
 ) -> None:
-    """Remember the ``ETag`` / ``Last-Modified`` a page was served with (replacing older ones)."""
+    """Remember the ``(ETag, Last-Modified)`` each URL was served with (replacing older ones)."""
+    now = utcnow()
+    rows = [
+        {"url": url, "etag": etag, "last_modified": last_modified, "fetched_at": now}
+        for url, (etag, last_modified) in validators.items()
+    ]
     with transaction(db):
-        db["page_validators"].upsert(
-            {"url": url, "etag": etag, "last_modified": last_modified, "fetched_at": utcnow()},
-            pk="url",
-        )
+        db["page_validators"].upsert_all(rows, pk="url")
 
 
 def start_crawl(db: sqlite_utils.Database, spider: str) -> int:

@@ -214,6 +214,8 @@ def test_304_only_moves_last_seen_and_other_failures_are_lost_pages(middleware, 
         middleware.revalidation_failed(failure)
 
     fail(304)
+    assert middleware.not_modified == [RECENT]  # written together, at the latest at the end
+    middleware.flush()
     seen = dict(db.execute("select url, last_seen from articles").fetchall())
     assert seen[RECENT] > "2000" and seen[STORED] == "2000-01-01T00:00:00+00:00"
     stats = middleware.crawler.stats
@@ -230,9 +232,24 @@ def test_validators_saved_for_article_pages_only(middleware, tmp_path):
     for url in (NEW, LIST):
         middleware.process_spider_input(HtmlResponse(url, body=b"<html></html>", headers=headers))
     middleware.process_spider_input(HtmlResponse(STORED, body=b"<html></html>"))  # none sent
+    middleware.spider_closed(middleware.crawler.spider)  # written at the end of the crawl
     db = connect(tmp_path / "govnews.db", readonly=True)
     rows = db.execute("select url, etag, last_modified from page_validators order by url")
     assert rows.fetchall() == [
         (RECENT, '"v1"', "Fri, 05 Jan 2024 02:30:00 GMT"),
         (NEW, '"abc"', "Sat, 06 Jan 2024 00:00:00 GMT"),
     ]
+
+
+def test_validators_are_written_every_write_every_pages(middleware, tmp_path, monkeypatch):
+    """Kept in memory, but not without bound: a long crawl writes them as it goes."""
+    monkeypatch.setattr("crawler.incremental.WRITE_EVERY", 2)
+    db = connect(tmp_path / "govnews.db", readonly=True)
+    before = db["page_validators"].count
+    for n in range(3):
+        url = NEW.replace("0002.html", f"010{n}.html")
+        middleware.process_spider_input(
+            HtmlResponse(url, body=b"<html></html>", headers={"ETag": f'"{n}"'})
+        )
+    assert db["page_validators"].count == before + 2
+    assert list(middleware.validators) == [NEW.replace("0002.html", "0102.html")]

@@ -533,8 +533,8 @@ def test_validators_and_revalidation_targets(db) -> None:
             article(3, published_at="2024-03-02", spider="other"),
         ]
     )
-    save_validators(db, article(1).url, '"v1"', "Fri, 01 Mar 2024 01:00:00 GMT")
-    save_validators(db, article(1).url, '"v2"', None)  # replaces
+    save_validators(db, {article(1).url: ('"v1"', "Fri, 01 Mar 2024 01:00:00 GMT")})
+    save_validators(db, {article(1).url: ('"v2"', None)})  # replaces
     assert db["page_validators"].count == 1
     assert revalidation_targets(db, "2024-01-01", "govt_chinadaily") == {
         article(1).url: ('"v2"', None),
