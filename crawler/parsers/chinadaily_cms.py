@@ -26,17 +26,15 @@ CONTENT_XPATHS: tuple[str, ...] = (
     "//div[@id='Content']",
     f"//div[{has_class('Artical_Content')}]",
 )
-#: Blocks the CMS's templates put after the article: the pager, the right-hand column, related
-#: stories, the footers. Parsing stops at the first of them after ``#Content`` starts.
-_AFTER_ARTICLE = ("div_currpage", "selectpage", "mai_r", "rgt_art", "related", "related-stories",
-                  "xgxw", "dibu-three", "mobile-foot", "footer")  # fmt: skip
+#: Blocks the CMS's templates put after the article (the pager, the right-hand column, related
+#: stories, the footers), as they write them: parsing stops at the first after ``#Content``.
 ARTICLE_END = common.ArticleEnd(
-    start=r"""\sid\s*=\s*["']?Content\b""",
-    stop=r"""<[a-zA-Z][^>]*?\s(?:id|class)\s*=\s*["']?(?:[^"'>]*?\s)?(?:"""
-    + "|".join(_AFTER_ARTICLE)
-    + r""")(?=["'\s>])[^>]*>""",
+    start='id="Content"',
+    stops=('id="div_currpage"', 'class="selectpage"', 'class="mai_r"', 'class="rgt_art"',
+           'class="related"', 'class="related-stories"', 'class="xgxw"', 'class="dibu-three"',
+           'class="mobile-foot"', 'class="footer"'),
     containers=CONTENT_XPATHS,
-)
+)  # fmt: skip
 HEADLINE_XPATHS: tuple[str, ...] = (
     # An h1 inside #lft-art (.main_art), said so that only h1 elements are tested: libxml2
     # tests a predicate like [@id='lft-art'] slowly, and once for every element of the page.
