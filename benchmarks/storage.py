@@ -52,8 +52,9 @@ from storage.writer import ARTICLE_FIELDS, IMAGE_FIELDS, ArticleWriter
 
 TARGET_RATE = 5_000
 TARGET_P95_MS = 20.0
-#: (language, query): English words (one with no hit), Chinese terms of 2 characters (one
-#: window of the word index) and of 4 (a phrase of 3 windows), one and two terms per query.
+#: (language, query): English words (one with no hit), Chinese terms of 1 character (a prefix
+#: query, answered by the index's 1-character prefix index), of 2 (one window of the word
+#: index) and of 4 (a phrase of 3 windows), one and two terms per query.
 QUERIES = (
     ("en", "development"),
     ("en", "green development"),
@@ -63,6 +64,7 @@ QUERIES = (
     ("zh", "广州 合作"),
     ("zh", "绿色生态"),
     ("zh", "新闻"),
+    ("zh", "新"),
 )
 
 
