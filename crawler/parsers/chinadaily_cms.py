@@ -33,7 +33,7 @@ ARTICLE_END = common.ArticleEnd(
     stops=('id="div_currpage"', 'class="selectpage"', 'class="mai_r"', 'class="rgt_art"',
            'class="related"', 'class="related-stories"', 'class="xgxw"', 'class="dibu-three"',
            'class="mobile-foot"', 'class="footer"'),
-    containers=CONTENT_XPATHS,
+    container=CONTENT_XPATHS[0],
 )  # fmt: skip
 HEADLINE_XPATHS: tuple[str, ...] = (
     # An h1 inside #lft-art (.main_art), said so that only h1 elements are tested: libxml2

@@ -120,17 +120,17 @@ class ArticleEnd:
     (attributes as the template writes them, ``class="footer"``) that comes after ``start``
     (the body container's, ``id="Content"``): plain substring searches, each bounded by the
     nearest found so far, because a regex over the page cost a sixth of the whole parse. The
-    cut holds when the cut tree has an element matching the first of ``containers`` (the
-    parser's XPaths for the body container; were it to match only after the cut, the whole
-    page's tree would have a container the cut tree lacks) and no container is still open
+    cut holds when the cut tree has elements matching ``container`` (the first XPath the
+    parser tries for its body container, so the one it takes) and none of them is still open
     where the page was cut. The parser must read nothing after its body container (the head,
-    the headline and the info line come before it). A page where the cut does not hold, or
-    that has none, is parsed whole: the attributes only make the cut likely to hold.
+    the headline and the info line come before it), and its container must not be chrome it
+    drops first. A page where the cut does not hold, or that has none, is parsed whole: the
+    attributes only make the cut likely to hold.
     """
 
     start: str
     stops: tuple[str, ...]
-    containers: tuple[str, ...]
+    container: str
 
     def cut(self, text: str | bytes) -> int | None:
         """The index right after the tag holding the first stop, or None when there is none."""
@@ -169,15 +169,19 @@ def parse_html(html: str, end: ArticleEnd | None = None) -> HtmlElement:
 
 
 def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
-    if isinstance(html, Utf8Text):
-        cut = end.cut(html.utf8)
-        head: str | None = Utf8Text(html.utf8[:cut]) if cut else None
-    else:
-        cut = end.cut(html)
-        head = html[:cut] if cut else None
-    if head is None:
-        return None
-    doc = _parse(head)
+    try:
+        if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
+            # So does any prefix of it (it has no character the page lacks): its bytes are
+            # parsed as they are, not decoded once more.
+            if (cut := end.cut(html.utf8)) is None:
+                return None
+            doc = lxml.html.document_fromstring(html.utf8[:cut], _UTF8_PARSER)
+        else:
+            if (cut := end.cut(html)) is None:
+                return None
+            doc = lxml.html.document_fromstring(_xml_compatible(html[:cut]), _PARSER)
+    except (ParserError, ValueError):
+        return None  # parsed whole, which says what is wrong with the page
     # The tag cut after is the last element started: the last child, all the way down.
     last = doc
     while len(last) and isinstance(last[-1].tag, str):
@@ -185,9 +189,8 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
     if len(last):  # a comment or the like after it: not where the cut was made
         return None
     # Every container is closed before the cut: one still open would be on the way down.
-    open_elements = {last, *last.iterancestors()}
-    containers = [_compiled(xpath)(doc) for xpath in end.containers]
-    if not containers[0] or any(el in open_elements for found in containers for el in found):
+    containers = _compiled(end.container)(doc)
+    if not containers or not {last, *last.iterancestors()}.isdisjoint(containers):
         return None
     return doc
 
