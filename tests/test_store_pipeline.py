@@ -261,6 +261,7 @@ process = CrawlerProcess({
     "GOVNEWS_DB": sys.argv[1],
     "GOVNEWS_BATCH_SIZE": 4,
     "CLOSESPIDER_ITEMCOUNT": int(sys.argv[4]),
+    **({"TWISTED_REACTOR": sys.argv[5]} if len(sys.argv) > 5 else {}),
     "CONCURRENT_REQUESTS": 1,
     "TELNETCONSOLE_ENABLED": False,
     "REMOTE_CONTROL_ENABLED": False,
@@ -271,12 +272,12 @@ process.start()
 """
 
 
-def run_crawl(tmp_path: Path, items: int, body: str, itemcount: int = 0) -> None:
+def run_crawl(tmp_path: Path, items: int, body: str, itemcount: int = 0, *reactor: str) -> None:
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(SCRIPT))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     db_path = str(tmp_path / "news.db")
-    args = [sys.executable, str(script), db_path, str(items), body, str(itemcount)]
+    args = [sys.executable, str(script), db_path, str(items), body, str(itemcount), *reactor]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
@@ -301,3 +302,11 @@ def test_real_crawl_records_runs_and_finish_reasons(tmp_path: Path) -> None:
     assert db["images"].count == 10
     assert json.loads(crawls[0]["stats"])["item_scraped_count"] == 10
     assert all(c["finished_at"] >= c["started_at"] for c in crawls)
+
+
+def test_without_the_asyncio_reactor_batches_are_written_in_the_loops_thread(tmp_path: Path):
+    run_crawl(tmp_path, 10, "first", 0, "twisted.internet.epollreactor.EPollReactor")
+    db = connect(tmp_path / "news.db", readonly=True)
+    (crawl,) = db["crawls"].rows
+    assert (crawl["finish_reason"], crawl["articles_new"]) == ("finished", 10)
+    assert (db["articles"].count, db["images"].count) == (10, 10)
