@@ -55,8 +55,14 @@ SPIDER_MIDDLEWARES = {
     # spider: it must see every article link, before incremental drops some.
     "crawler.middlewares.PaginationTrapMiddleware": 1020,
 }
-# Next to the stock offsite check (50): redirects that loop or leave the site, dont_filter or not.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectGuardMiddleware": 51}
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the stock offsite check (50): redirects that loop or leave the site, dont_filter
+    # or not.
+    "crawler.middlewares.RedirectGuardMiddleware": 51,
+    # Scrapy's, in its place, without decoding every page that has no refresh.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.metarefresh.MetaRefreshMiddleware": 580,
+}
 RETRY_TIMES = 2
 MEMUSAGE_LIMIT_MB = 2048
 
