@@ -14,6 +14,7 @@ pipelines, and the writer updates the row and keeps the previous text in ``artic
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.middlewares import count_lost, failure_reason
-from storage.db import connect
+from storage.db import OperationalError, connect
 from storage.queries import known_urls, revalidation_targets
 from storage.writer import mark_seen, save_validators
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+
+logger = logging.getLogger(__name__)
 
 #: Validators (or 304s) kept in memory before they are written together.
 WRITE_EVERY = 1000
@@ -71,6 +74,8 @@ class IncrementalMiddleware:
         #: Not written yet: the validators of article pages fetched, the URLs answered 304.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.not_modified: list[str] = []
+        #: How many of either kind are written at once (more after a failed write).
+        self.write_at = WRITE_EVERY
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -91,21 +96,31 @@ class IncrementalMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.db is not None:
-            try:
-                self.flush()
-            finally:
-                self.db.close()
-                self.db = None
+            self.flush()  # what still fails now is lost, logged: the pages themselves are not
+            self.db.close()
+            self.db = None
 
     def flush(self) -> None:
-        """Write the validators and 304s kept so far, each kind in one transaction."""
+        """Write the validators and 304s kept so far, each kind in one transaction.
+
+        When the database fails (locked past the busy timeout, disk full), they are kept for
+        the next try, :data:`WRITE_EVERY` pages later or at the end, and the error is logged:
+        a page's callback never fails for them.
+        """
         assert self.db is not None
-        validators, self.validators = self.validators, {}
-        not_modified, self.not_modified = self.not_modified, []
-        if validators:
-            save_validators(self.db, validators)
-        if not_modified:
-            mark_seen(self.db, not_modified)
+        if self.validators:
+            try:
+                save_validators(self.db, self.validators)
+                self.validators = {}
+            except OperationalError:
+                logger.exception("Saving the validators of %d pages failed", len(self.validators))
+        if self.not_modified:
+            try:
+                mark_seen(self.db, self.not_modified)
+                self.not_modified = []
+            except OperationalError:
+                logger.exception("Moving last_seen of %d articles failed", len(self.not_modified))
+        self.write_at = max(len(self.validators), len(self.not_modified)) + WRITE_EVERY
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item_or_request in start:
@@ -126,7 +141,7 @@ class IncrementalMiddleware:
         etag, last_modified = (response.headers.get(h) for h in ("ETag", "Last-Modified"))
         if etag or last_modified:
             self.validators[response.url] = (_text(etag), _text(last_modified))
-            if len(self.validators) >= WRITE_EVERY:
+            if len(self.validators) >= self.write_at:
                 self.flush()
 
     def _filter(self, item_or_request: Any) -> Any:
@@ -155,11 +170,11 @@ class IncrementalMiddleware:
         exc = failure.value
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(exc, HttpError) and exc.response.status == 304:
-            self.not_modified.append(request.url)
-            if len(self.not_modified) >= WRITE_EVERY:
-                self.flush()
             self.crawler.stats.inc_value("govnews/not_modified")
             self.crawler.stats.inc_value("govnews/stored/unchanged")
+            self.not_modified.append(request.url)
+            if len(self.not_modified) >= self.write_at:
+                self.flush()
             return
         count_lost(self.crawler, request, failure_reason(exc), f"{type(exc).__name__}: {exc}")
 

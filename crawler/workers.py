@@ -210,13 +210,16 @@ class _Worker:
     @classmethod
     def start(cls) -> _Worker:
         """Fork a worker; the event loop reads its replies from now on."""
-        calls_in, calls_out, room = _pipe()
-        replies_in, replies_out, _ = _pipe()
-        parent = os.getpid()
+        opened: list[int] = []
         try:
+            calls_in, calls_out, room = _pipe()
+            opened += (calls_in, calls_out)
+            replies_in, replies_out, _ = _pipe()
+            opened += (replies_in, replies_out)
+            parent = os.getpid()
             pid = os.fork()
-        except OSError:  # out of processes or memory: the call fails, and no pipe is left open
-            for fd in (calls_in, calls_out, replies_in, replies_out):
+        except OSError:  # out of descriptors, processes or memory: the call fails, no pipe left
+            for fd in opened:
                 os.close(fd)
             raise
         if pid == 0:  # the worker: never returns into the crawl's code

@@ -9,12 +9,13 @@ the ``spider_closed`` signal, the first point where Scrapy knows the finish reas
 
 Batches are written by a thread of the pipeline's own, which holds the connection: sqlite3
 lets go of the GIL while SQLite works, so the full-text index is built on the other core while
-the event loop goes on downloading (a batch of 50 took it ~15 ms, during which the parser
-worker ran dry). At most :data:`BATCHES_IN_FLIGHT` batches wait for that thread; one more
-holds up the item that filled it, and Scrapy's scraper slot then holds up the downloads. What
-a write did is counted and logged back in the loop's thread, in batch order, where Scrapy's
-stats and log counters live. With a reactor other than asyncio's, batches are written in the
-loop's thread.
+the event loop goes on downloading (a batch of 50 took it ~15 ms). At most
+:data:`BATCHES_IN_FLIGHT` batches wait for that thread; while they do, every item waits before
+it joins the buffer (Scrapy runs each response's items in a task of their own, so holding up
+only the item that fills a batch would let batches pile up), and Scrapy's scraper slot then
+holds up the downloads. What a write did is counted and logged back in the loop's thread, in
+batch order, where Scrapy's stats and log counters live. With a reactor other than asyncio's,
+batches are written in the loop's thread.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class SQLitePipeline:
                 logger.exception("Not an article, not stored: %r", item)
                 self.crawler.stats.inc_value("govnews/dropped/store_error")
                 return item
+        while len(self._in_flight) >= BATCHES_IN_FLIGHT:
+            await self._settle_oldest()
         now = time.monotonic()
         if not self.buffer:
             self.batch_started = now
@@ -166,18 +169,14 @@ class SQLitePipeline:
             self.db = None
 
     async def flush(self) -> None:
-        """Hand the buffered articles to the writing thread as one batch; wait only while
-        :data:`BATCHES_IN_FLIGHT` others are still waiting for it."""
+        """Hand the buffered articles to the writing thread as one batch."""
         batch, self.buffer = self.buffer, []
         if not batch or self.writer is None:
             return
         if self._thread is None:
             self._count(self._write(batch))
             return
-        future = asyncio.wrap_future(self._thread.submit(self._write, batch))
-        self._in_flight.append(future)
-        while len(self._in_flight) > BATCHES_IN_FLIGHT:
-            await self._settle_oldest()
+        self._in_flight.append(asyncio.wrap_future(self._thread.submit(self._write, batch)))
 
     async def drain(self) -> None:
         """Wait until every batch handed to the writing thread is written and counted."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -244,6 +245,7 @@ def test_validators_saved_for_article_pages_only(middleware, tmp_path):
 def test_validators_are_written_every_write_every_pages(middleware, tmp_path, monkeypatch):
     """Kept in memory, but not without bound: a long crawl writes them as it goes."""
     monkeypatch.setattr("crawler.incremental.WRITE_EVERY", 2)
+    middleware.write_at = 2
     db = connect(tmp_path / "govnews.db", readonly=True)
     before = db["page_validators"].count
     for n in range(3):
@@ -253,3 +255,31 @@ def test_validators_are_written_every_write_every_pages(middleware, tmp_path, mo
         )
     assert db["page_validators"].count == before + 2
     assert list(middleware.validators) == [NEW.replace("0002.html", "0102.html")]
+
+
+def test_validators_the_database_refuses_are_kept_and_the_page_goes_on(
+    middleware, tmp_path, monkeypatch, caplog
+):
+    """Locked past the busy timeout: logged, kept for the next try, never the page's failure."""
+    monkeypatch.setattr("crawler.incremental.WRITE_EVERY", 2)
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT", 0.1)
+    middleware.db.conn.execute("PRAGMA busy_timeout = 100")
+    middleware.write_at = 2
+    other = connect(tmp_path / "govnews.db")
+    other.execute("begin immediate")
+    urls = [NEW.replace("0002.html", f"020{n}.html") for n in range(3)]
+    with caplog.at_level(logging.ERROR, logger="crawler.incremental"):
+        for url in urls[:2]:
+            middleware.process_spider_input(
+                HtmlResponse(url, body=b"<html></html>", headers={"ETag": '"x"'})
+            )
+    assert "Saving the validators of 2 pages failed" in caplog.text
+    assert list(middleware.validators) == urls[:2]  # kept
+    other.execute("commit")
+    middleware.process_spider_input(
+        HtmlResponse(urls[2], body=b"<html></html>", headers={"ETag": '"x"'})
+    )
+    assert list(middleware.validators) == urls  # the next try is WRITE_EVERY pages later
+    middleware.spider_closed(middleware.crawler.spider)
+    db = connect(tmp_path / "govnews.db", readonly=True)
+    assert {row["url"] for row in db["page_validators"].rows} >= set(urls)

@@ -461,6 +461,13 @@ def test_parsing_stops_where_the_article_is_over(encoded):
     # No #Content before the cut (the CMS's other body container comes first): whole.
     page = CUT_PAGE.replace('id="Content"', 'class="Artical_Content"').format(inside="")
     assert tree(page, cms.ARTICLE_END).xpath("//div[@class='footer']") != []
+    # A <meta> after the cut (the parser reads every one): whole.
+    page = CUT_PAGE.format(inside="").replace("Copyright", '<meta name="source" content="X">')
+    assert tree(page, cms.ARTICLE_END).xpath("//div[@class='footer']") != []
+    # The info line only after the cut (the parser would take another element): whole.
+    page = CUT_PAGE.format(inside="").replace('class="info_l"', 'class="i"')
+    page = page.replace("Copyright", '<span class="info_l">Updated: 2020-01-01</span>')
+    assert tree(page, cms.ARTICLE_END).xpath("//div[@class='footer']") != []
     # No stop tag after #Content at all: whole (nothing is cut).
     page = CUT_PAGE.format(inside="").replace('class="footer"', 'class="end"')
     page = page.replace('id="div_currpage"', 'id="pages"').replace('class="mai_r"', 'class="r"')

@@ -180,6 +180,40 @@ def test_batches_are_written_off_the_loop_in_order_and_hold_up_items_when_behind
     ]
 
 
+def test_items_of_many_responses_at_once_wait_while_the_thread_is_behind(
+    crawler, monkeypatch, run
+) -> None:
+    """Scrapy runs each response's items in a task of their own: however many arrive, no more
+    than BATCHES_IN_FLIGHT batches (and one buffer) are held while the writes are slow."""
+    release = threading.Event()
+    real_write = ArticleWriter.write
+    peak: list[int] = []
+
+    def slow_write(self, articles, crawl_id=None):
+        assert release.wait(10)
+        return real_write(self, articles, crawl_id)
+
+    monkeypatch.setattr(ArticleWriter, "write", slow_write)
+    pipeline = SQLitePipeline.from_crawler(crawler)  # batches of 2
+    run(pipeline.open_spider())
+
+    async def scenario() -> None:
+        tasks = [asyncio.ensure_future(pipeline.process_item(article(n))) for n in range(30)]
+        await asyncio.sleep(0.2)
+        peak.append(len(pipeline._in_flight))
+        peak.append(sum(t.done() for t in tasks))
+        release.set()
+        await asyncio.gather(*tasks)
+        await pipeline.drain()
+
+    run(scenario())
+    in_flight, items_through = peak
+    assert in_flight == BATCHES_IN_FLIGHT
+    assert items_through == 2 * BATCHES_IN_FLIGHT  # the rest wait their turn
+    assert crawler.stats.get_value("govnews/stored/new") == 30
+    run(close(crawler, pipeline))
+
+
 def test_store_error_costs_only_the_bad_article(tmp_path: Path, crawler, caplog, run) -> None:
     crawler.settings.frozen = False
     crawler.settings.set("GOVNEWS_BATCH_SIZE", 3)

@@ -225,3 +225,22 @@ def test_a_failed_fork_leaves_no_pipe_open(monkeypatch) -> None:
     before = set(os.listdir("/proc/self/fd"))
     asyncio.run(start())
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def test_a_pipe_that_cannot_be_made_leaves_no_pipe_open(monkeypatch) -> None:
+    real_pipe, made = os.pipe, []
+
+    def second_pipe_fails() -> tuple[int, int]:
+        if made:
+            raise OSError(24, "Too many open files")  # EMFILE
+        made.append(real_pipe())
+        return made[-1]
+
+    async def start() -> None:
+        with pytest.raises(OSError):
+            _Worker.start()
+
+    monkeypatch.setattr(os, "pipe", second_pipe_fails)
+    before = set(os.listdir("/proc/self/fd"))
+    asyncio.run(start())
+    assert made and set(os.listdir("/proc/self/fd")) <= before

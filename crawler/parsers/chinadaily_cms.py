@@ -26,15 +26,6 @@ CONTENT_XPATHS: tuple[str, ...] = (
     "//div[@id='Content']",
     f"//div[{has_class('Artical_Content')}]",
 )
-#: Blocks the CMS's templates put after the article (the pager, the right-hand column, related
-#: stories, the footers), as they write them: parsing stops at the first after ``#Content``.
-ARTICLE_END = common.ArticleEnd(
-    start='id="Content"',
-    stops=('id="div_currpage"', 'class="selectpage"', 'class="mai_r"', 'class="rgt_art"',
-           'class="related"', 'class="related-stories"', 'class="xgxw"', 'class="dibu-three"',
-           'class="mobile-foot"', 'class="footer"'),
-    container=CONTENT_XPATHS[0],
-)  # fmt: skip
 HEADLINE_XPATHS: tuple[str, ...] = (
     # An h1 inside #lft-art (.main_art), said so that only h1 elements are tested: libxml2
     # tests a predicate like [@id='lft-art'] slowly, and once for every element of the page.
@@ -47,6 +38,17 @@ INFO_XPATHS: tuple[str, ...] = (
     f"//div[{has_class('info')}]",
 )
 BREADCRUMB_XPATHS: tuple[str, ...] = ("//*[@id='bread-nav']//a",)
+
+#: Blocks the CMS's templates put after the article (the pager, the right-hand column, related
+#: stories, the footers), as they write them: parsing stops at the first after ``#Content``.
+ARTICLE_END = common.ArticleEnd(
+    start='id="Content"',
+    stops=('id="div_currpage"', 'class="selectpage"', 'class="mai_r"', 'class="rgt_art"',
+           'class="related"', 'class="related-stories"', 'class="xgxw"', 'class="dibu-three"',
+           'class="mobile-foot"', 'class="footer"'),
+    container=CONTENT_XPATHS[0],
+    needs=(HEADLINE_XPATHS[0], INFO_XPATHS[0]),
+)  # fmt: skip
 
 # "Updated: Dec 21, 2022", "Updated: 2024-05-13 09:08", "Updated: December 8, 2025 14:38".
 _INFO_DATE_RE = re.compile(

@@ -122,15 +122,19 @@ class ArticleEnd:
     nearest found so far, because a regex over the page cost a sixth of the whole parse. The
     cut holds when the cut tree has elements matching ``container`` (the first XPath the
     parser tries for its body container, so the one it takes) and none of them is still open
-    where the page was cut. The parser must read nothing after its body container (the head,
-    the headline and the info line come before it), and its container must not be chrome it
-    drops first. A page where the cut does not hold, or that has none, is parsed whole: the
-    attributes only make the cut likely to hold.
+    where the page was cut; when each of ``needs`` matches too (the first XPath the parser
+    tries for each other part it takes the first of: the headline, the info line; were one
+    to match only after the cut, the parser would take another element); and when no
+    ``<meta>`` comes after the cut (the parser reads every one). The parser must read nothing
+    else after its body container, and its container must not be chrome it drops first. A
+    page where the cut does not hold, or that has none, is parsed whole: the attributes only
+    make the cut likely to hold.
     """
 
     start: str
     stops: tuple[str, ...]
     container: str
+    needs: tuple[str, ...] = ()
 
     def cut(self, text: str | bytes) -> int | None:
         """The index right after the tag holding the first stop, or None when there is none."""
@@ -173,11 +177,11 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
         if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
             # So does any prefix of it (it has no character the page lacks): its bytes are
             # parsed as they are, not decoded once more.
-            if (cut := end.cut(html.utf8)) is None:
+            if (cut := end.cut(html.utf8)) is None or b"<meta" in html.utf8[cut:].lower():
                 return None
             doc = lxml.html.document_fromstring(html.utf8[:cut], _UTF8_PARSER)
         else:
-            if (cut := end.cut(html)) is None:
+            if (cut := end.cut(html)) is None or "<meta" in html[cut:].lower():
                 return None
             doc = lxml.html.document_fromstring(_xml_compatible(html[:cut]), _PARSER)
     except (ParserError, ValueError):
@@ -191,6 +195,8 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
     # Every container is closed before the cut: one still open would be on the way down.
     containers = _compiled(end.container)(doc)
     if not containers or not {last, *last.iterancestors()}.isdisjoint(containers):
+        return None
+    if not all(_compiled(xpath)(doc) for xpath in end.needs):
         return None
     return doc
 
