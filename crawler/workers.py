@@ -36,8 +36,9 @@ The crawl process stays in charge of stopping:
   thread when it is busy.
 - A worker that dies (a crash in a C extension, the OOM killer) fails every call it had with
   :class:`WorkerDied`; it is replaced, and each of those calls is run once more, alone in a
-  process of its own. A call that kills that one too raises :class:`WorkerDied` (the spider
-  counts ``parser_crash``, the normalise pipeline ``invalid_item``).
+  process of its own (calls still waiting to be sent to it go to its replacement as usual).
+  A call that kills that one too raises :class:`WorkerDied` (the spider counts
+  ``parser_crash``, the normalise pipeline ``invalid_item``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ _READ_SIZE = 256 * 1024
 
 class WorkerDied(Exception):
     """The worker process running a call died before it answered."""
+
+
+class _NotSent(WorkerDied):
+    """The worker died before this call was sent to it: any other worker may run it."""
 
 
 class RemoteTraceback(Exception):
@@ -362,14 +367,14 @@ class _Worker:
                 len(self.calls),
             )
         calls, self.calls = self.calls, deque()
+        sent = len(self.sent)  # the oldest calls; the rest never reached the worker
         self.queued.clear()
         self.sent.clear()
         self.sent_bytes = 0
-        for answer in calls:
+        why = f"worker process {self.pid} died ({_describe(status)})"
+        for n, answer in enumerate(calls):
             if not answer.cancelled():
-                answer.set_exception(
-                    WorkerDied(f"worker process {self.pid} died ({_describe(status)})")
-                )
+                answer.set_exception(WorkerDied(why) if n < sent else _NotSent(why))
         for waiter in (self._drained, self._gone):
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
@@ -471,12 +476,15 @@ class WorkerPool:
             payload = pickle.dumps((function, args), _PICKLE)
         except Exception:  # a closure, a lambda, an open file: nothing a worker can get
             return function(*args)
-        try:
-            return await _shared.submit(payload)
-        except WorkerDied:
-            pass
-        # Every call in flight fails with the worker, which one killed it is unknown: each is
-        # run again alone, in a process of its own, so the one that kills it costs only itself.
+        while True:
+            try:
+                return await _shared.submit(payload)
+            except _NotSent:
+                continue  # to the worker that replaced it, as any call
+            except WorkerDied:
+                break
+        # Every call the worker had fails with it, which one killed it is unknown: each is run
+        # again alone, in a process of its own, so the one that kills it costs only itself.
         logger.warning(
             "A worker process died; running %s again alone",
             getattr(function, "__name__", repr(function)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -21,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler import workers
 from crawler.parsers import govt_chinadaily
 from crawler.parsers import parse_with_fallback as parse_in_process
 from crawler.spiders.base import parse_body
-from crawler.workers import _Worker
+from crawler.workers import WorkerDied, WorkerPool, _Worker
 from tests.conftest import DEMO_MIRROR, REPO
 from tests.faultserver import BULK_ARTICLES, FaultServer, list_url, start_crawl, wait_crawl
 from tests.mirror_cases import page_url
@@ -244,3 +246,33 @@ def test_a_pipe_that_cannot_be_made_leaves_no_pipe_open(monkeypatch) -> None:
     before = set(os.listdir("/proc/self/fd"))
     asyncio.run(start())
     assert made and set(os.listdir("/proc/self/fd")) <= before
+
+
+def _echo_or_die(value: str, padding: bytes) -> str:
+    if value == "die":
+        os._exit(1)
+    return value
+
+
+def test_calls_never_sent_to_a_dead_worker_go_to_its_replacement(monkeypatch, caplog) -> None:
+    """Only the calls the worker had are suspects, each run again alone: not those queued."""
+    monkeypatch.setattr(workers, "_PIPE_SIZE", 4096)  # room for one 8 KB call at a time
+
+    async def scenario() -> list:
+        pool = WorkerPool(1)
+        pool.open()
+        padding = b"x" * 8192
+        try:
+            return await asyncio.gather(
+                pool.run(_echo_or_die, "die", padding),
+                *(pool.run(_echo_or_die, f"ok{n}", padding) for n in range(4)),
+                return_exceptions=True,
+            )
+        finally:
+            await pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="crawler.workers"):
+        results = asyncio.run(scenario())
+    assert isinstance(results[0], WorkerDied)
+    assert results[1:] == ["ok0", "ok1", "ok2", "ok3"]
+    assert caplog.text.count("again alone") == 1
