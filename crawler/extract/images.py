@@ -372,17 +372,21 @@ def article_images(
         if texts is not None and {caption, alt} <= texts | {None}:
             continue
         seen.setdefault(src, set()).update((caption, alt))
-        found.append(
-            Image(
-                src=src,
-                alt=alt,
-                alt_lang=_lang(alt, page_lang),
-                caption=caption,
-                caption_lang=_lang(caption, page_lang),
-                credit=credit,
-            )
-        )
+        found.append(_image(src, alt, caption, credit, page_lang))
     return found
+
+
+def _image(
+    src: str, alt: str | None, caption: str | None, credit: str | None, page_lang: str | None
+) -> Image:
+    return Image(
+        src=src,
+        alt=alt,
+        alt_lang=_lang(alt, page_lang),
+        caption=caption,
+        caption_lang=_lang(caption, page_lang),
+        credit=credit,
+    )
 
 
 def _lang(text: str | None, page_lang: str | None) -> str | None:
@@ -426,14 +430,5 @@ def jsonld_images(
             seen.add(src)
             name = item.get("name")
             alt = clean_alt(name) if isinstance(name, str) and name != caption else None
-            found.append(
-                Image(
-                    src=src,
-                    alt=alt,
-                    alt_lang=_lang(alt, page_lang),
-                    caption=caption,
-                    caption_lang=_lang(caption, page_lang),
-                    credit=credit or None,
-                )
-            )
+            found.append(_image(src, alt, caption, credit or None, page_lang))
     return found
