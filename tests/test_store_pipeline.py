@@ -134,21 +134,27 @@ def test_a_batch_is_written_once_its_first_article_has_waited(crawler, monkeypat
     assert reader["articles"].count == 4
 
 
+def held_writes(monkeypatch) -> tuple[threading.Event, list[str]]:
+    """Every batch write waits until the event is set; the list gets each writer's thread."""
+    release = threading.Event()
+    written_by: list[str] = []
+    real_write = ArticleWriter.write
+
+    def held_write(self, articles, crawl_id=None):
+        written_by.append(threading.current_thread().name)
+        assert release.wait(10)
+        return real_write(self, articles, crawl_id)
+
+    monkeypatch.setattr(ArticleWriter, "write", held_write)
+    return release, written_by
+
+
 def test_batches_are_written_off_the_loop_in_order_and_hold_up_items_when_behind(
     crawler, monkeypatch, run
 ) -> None:
     """The loop goes on while a thread of its own writes; once BATCHES_IN_FLIGHT batches wait
     for it, the item that fills one more waits too; batches are counted as they were written."""
-    release = threading.Event()
-    written_by: list[str] = []
-    real_write = ArticleWriter.write
-
-    def slow_write(self, articles, crawl_id=None):
-        written_by.append(threading.current_thread().name)
-        assert release.wait(10)
-        return real_write(self, articles, crawl_id)
-
-    monkeypatch.setattr(ArticleWriter, "write", slow_write)
+    release, written_by = held_writes(monkeypatch)
     pipeline = SQLitePipeline.from_crawler(crawler)  # batches of 2
     run(pipeline.open_spider())
 
@@ -185,15 +191,8 @@ def test_items_of_many_responses_at_once_wait_while_the_thread_is_behind(
 ) -> None:
     """Scrapy runs each response's items in a task of their own: however many arrive, no more
     than BATCHES_IN_FLIGHT batches (and one buffer) are held while the writes are slow."""
-    release = threading.Event()
-    real_write = ArticleWriter.write
+    release, _ = held_writes(monkeypatch)
     peak: list[int] = []
-
-    def slow_write(self, articles, crawl_id=None):
-        assert release.wait(10)
-        return real_write(self, articles, crawl_id)
-
-    monkeypatch.setattr(ArticleWriter, "write", slow_write)
     pipeline = SQLitePipeline.from_crawler(crawler)  # batches of 2
     run(pipeline.open_spider())
 

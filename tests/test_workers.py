@@ -215,18 +215,24 @@ def test_kill_9_leaves_no_worker_behind(tmp_path: Path) -> None:
     check_complete(db)
 
 
+def start_fails(error: type[OSError]) -> set[str]:
+    """Start a worker, which must fail with ``error``; the descriptors it left open."""
+
+    async def start() -> None:
+        with pytest.raises(error):
+            _Worker.start()
+
+    before = set(os.listdir("/proc/self/fd"))
+    asyncio.run(start())
+    return set(os.listdir("/proc/self/fd")) - before
+
+
 def test_a_failed_fork_leaves_no_pipe_open(monkeypatch) -> None:
     def no_fork() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN: out of processes
 
-    async def start() -> None:
-        with pytest.raises(BlockingIOError):
-            _Worker.start()
-
     monkeypatch.setattr(os, "fork", no_fork)
-    before = set(os.listdir("/proc/self/fd"))
-    asyncio.run(start())
-    assert set(os.listdir("/proc/self/fd")) <= before
+    assert start_fails(BlockingIOError) == set()
 
 
 def test_a_pipe_that_cannot_be_made_leaves_no_pipe_open(monkeypatch) -> None:
@@ -238,14 +244,9 @@ def test_a_pipe_that_cannot_be_made_leaves_no_pipe_open(monkeypatch) -> None:
         made.append(real_pipe())
         return made[-1]
 
-    async def start() -> None:
-        with pytest.raises(OSError):
-            _Worker.start()
-
     monkeypatch.setattr(os, "pipe", second_pipe_fails)
-    before = set(os.listdir("/proc/self/fd"))
-    asyncio.run(start())
-    assert made and set(os.listdir("/proc/self/fd")) <= before
+    assert start_fails(OSError) == set()
+    assert made
 
 
 def _echo_or_die(value: str, padding: bytes) -> str:
