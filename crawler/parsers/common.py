@@ -173,17 +173,14 @@ def parse_html(html: str, end: ArticleEnd | None = None) -> HtmlElement:
 
 
 def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
+    # What libxml2 would read of the whole page; a prefix of it parses the same way (a prefix
+    # of UTF-8 bytes has no character the page lacks): its bytes are not decoded once more.
+    source, parser = _source(html)
+    cut = end.cut(source)
+    if cut is None or ("<meta" if isinstance(source, str) else b"<meta") in source[cut:].lower():
+        return None
     try:
-        if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
-            # So does any prefix of it (it has no character the page lacks): its bytes are
-            # parsed as they are, not decoded once more.
-            if (cut := end.cut(html.utf8)) is None or b"<meta" in html.utf8[cut:].lower():
-                return None
-            doc = lxml.html.document_fromstring(html.utf8[:cut], _UTF8_PARSER)
-        else:
-            if (cut := end.cut(html)) is None or "<meta" in html[cut:].lower():
-                return None
-            doc = lxml.html.document_fromstring(_xml_compatible(html[:cut]), _PARSER)
+        doc = lxml.html.document_fromstring(source[:cut], parser)
     except (ParserError, ValueError):
         return None  # parsed whole, which says what is wrong with the page
     # The tag cut after is the last element started: the last child, all the way down.
@@ -203,11 +200,16 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
 
 def _parse(html: str) -> HtmlElement:
     try:
-        if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
-            return lxml.html.document_fromstring(html.utf8, _UTF8_PARSER)
-        return lxml.html.document_fromstring(_xml_compatible(html), _PARSER)
+        return lxml.html.document_fromstring(*_source(html))
     except (ParserError, ValueError) as exc:
         raise ParseError(f"unparsable HTML: {exc}") from exc
+
+
+def _source(html: str) -> tuple[str | bytes, etree.HTMLParser]:
+    """What lxml is given for ``html``, and the parser that reads it."""
+    if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
+        return html.utf8, _UTF8_PARSER
+    return _xml_compatible(html), _PARSER
 
 
 def _same_tree_from_bytes(html: Utf8Text) -> bool:
