@@ -196,9 +196,8 @@ class _Worker:
         self.room = room
         #: The calls not answered yet, oldest first: the worker answers them in order.
         self.calls: deque[asyncio.Future] = deque()
-        #: The size of each call sent and not answered yet, and their sum.
+        #: The size of each call sent and not answered yet.
         self.sent: deque[int] = deque()
-        self.sent_bytes = 0
         #: The newest calls, not sent yet: they would not fit in the call pipe.
         self.queued: deque[bytes] = deque()
         self.closing = False
@@ -268,10 +267,9 @@ class _Worker:
 
     def _send_what_fits(self) -> None:
         # A call bigger than the whole pipe still goes, alone, written as the worker reads it.
-        while self.queued and (not self.sent or self.sent_bytes + len(self.queued[0]) <= self.room):
+        while self.queued and (not self.sent or sum(self.sent) + len(self.queued[0]) <= self.room):
             data = self.queued.popleft()
             self.sent.append(len(data))
-            self.sent_bytes += len(data)
             self._send(data)
 
     def _send(self, data: bytes) -> None:
@@ -323,7 +321,7 @@ class _Worker:
 
     def _answer(self, reply: bytes | bytearray) -> None:
         answer = self.calls.popleft()
-        self.sent_bytes -= self.sent.popleft()
+        self.sent.popleft()
         self._send_what_fits()
         if not answer.cancelled():
             try:
@@ -370,7 +368,6 @@ class _Worker:
         sent = len(self.sent)  # the oldest calls; the rest never reached the worker
         self.queued.clear()
         self.sent.clear()
-        self.sent_bytes = 0
         why = f"worker process {self.pid} died ({_describe(status)})"
         for n, answer in enumerate(calls):
             if not answer.cancelled():
