@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import AnyStr
 
 import lxml.html
@@ -137,13 +137,20 @@ class ArticleEnd:
     needs: tuple[str, ...] = ()
 
     def cut(self, text: str | bytes) -> int | None:
-        """The index right after the tag holding the first stop, or None when there is none."""
+        """The index right after the tag holding the first stop; None when there is none, or
+        when a ``<meta>`` comes after it."""
         if isinstance(text, bytes):
-            return _cut(text, self.start.encode(), _encoded(self.stops), b">")
-        return _cut(text, self.start, self.stops, ">")
+            return _cut(text, *self._bytes)
+        return _cut(text, self.start, self.stops, ">", "<meta")
+
+    @cached_property
+    def _bytes(self) -> tuple[bytes, tuple[bytes, ...], bytes, bytes]:
+        return self.start.encode(), tuple(s.encode() for s in self.stops), b">", b"<meta"
 
 
-def _cut(text: AnyStr, start: AnyStr, stops: Iterable[AnyStr], close: AnyStr) -> int | None:
+def _cut(
+    text: AnyStr, start: AnyStr, stops: Iterable[AnyStr], close: AnyStr, meta: AnyStr
+) -> int | None:
     begin = text.find(start)
     if begin < 0:
         return None
@@ -152,12 +159,9 @@ def _cut(text: AnyStr, start: AnyStr, stops: Iterable[AnyStr], close: AnyStr) ->
         if (at := text.find(stop, begin, end)) >= 0:
             first = end = at
     tag_end = text.find(close, first) if first < len(text) else -1
-    return tag_end + 1 if tag_end >= 0 else None
-
-
-@lru_cache(maxsize=32)
-def _encoded(literals: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(literal.encode() for literal in literals)
+    if tag_end < 0 or meta in text[tag_end:].lower():
+        return None
+    return tag_end + 1
 
 
 def parse_html(html: str, end: ArticleEnd | None = None) -> HtmlElement:
@@ -176,8 +180,7 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
     # What libxml2 would read of the whole page; a prefix of it parses the same way (a prefix
     # of UTF-8 bytes has no character the page lacks): its bytes are not decoded once more.
     source, parser = _source(html)
-    cut = end.cut(source)
-    if cut is None or ("<meta" if isinstance(source, str) else b"<meta") in source[cut:].lower():
+    if (cut := end.cut(source)) is None:
         return None
     try:
         doc = lxml.html.document_fromstring(source[:cut], parser)
