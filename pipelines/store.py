@@ -142,11 +142,11 @@ class SQLitePipeline:
             self.batch_started = now
         self.buffer.append(article)
         if len(self.buffer) >= self.batch_size or now - self.batch_started >= self.batch_seconds:
-            await self.flush()
+            self.flush()
         return item
 
     async def close_spider(self) -> None:
-        await self.flush()
+        self.flush()
         await self.drain()
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -168,7 +168,7 @@ class SQLitePipeline:
             self.db.close()
             self.db = None
 
-    async def flush(self) -> None:
+    def flush(self) -> None:
         """Hand the buffered articles to the writing thread as one batch."""
         batch, self.buffer = self.buffer, []
         if not batch or self.writer is None:
