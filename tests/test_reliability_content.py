@@ -9,6 +9,7 @@ The six charset variants of one page are covered by ``tests/test_encoding.py``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import tracemalloc
 from pathlib import Path
@@ -16,11 +17,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from scrapy import Selector
-from scrapy.http import XmlResponse
+from scrapy.http import Response, XmlResponse
 from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.test import get_crawler
 
 from crawler.parsers import parse_page
+from crawler.spiders.govt_chinadaily import GovtChinadailySpider
 from tests.faultserver import (
     PARAGRAPHS,
     SCENARIOS,
@@ -37,6 +40,7 @@ NOT_ARTICLES = [
     "a list page at an article URL",
     "404 page served with 200",
     "login wall",
+    "a PDF at an article URL",
 ]
 MALFORMED = ["unclosed tags", "nested forms", "10k-deep nesting"]
 
@@ -93,6 +97,20 @@ def test_an_impossible_date_is_dropped_with_its_reason(
     assert page.url not in content.stored
     assert f"WARNING: Dropped {page.url} ({reason})" in content.log
     assert content.stats[f"govnews/dropped/{reason}"] == 1
+
+
+def test_a_response_that_is_not_text_is_dropped_with_a_reason() -> None:
+    # Scrapy builds a plain Response for a binary type at a URL without an .html ending
+    # (gov.cn-style /content/123): no parser may see it.
+    crawler = get_crawler(GovtChinadailySpider)
+    spider = GovtChinadailySpider.from_crawler(crawler)
+    pdf = Response(
+        "https://govt.chinadaily.com.cn/a/202401/05/123",
+        body=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        headers={"Content-Type": "application/pdf"},
+    )
+    assert asyncio.run(spider.read_article(pdf, normalize=True)) is None
+    assert crawler.stats.get_value("govnews/dropped/not_html") == 1
 
 
 # --- Hostile XML ---------------------------------------------------------------------------

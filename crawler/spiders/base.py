@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from w3lib.url import url_query_cleaner
 
 if TYPE_CHECKING:
@@ -165,7 +165,8 @@ class NewsSpider(scrapy.Spider):
         process (crawler/workers.py), all in one round trip: the normalise pipeline passes such
         an article on as it is. The drop reasons and ``parsed/*`` counts are the same either way.
         """
-        if not hasattr(response, "text"):
+        # Not hasattr(response, "text"): that decodes the whole body to answer.
+        if not isinstance(response, TextResponse):
             self.drop(response.url, "not_html")
             return None
         # The bytes, not response.text: it trusts a lying Content-Type charset (see
