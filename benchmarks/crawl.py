@@ -20,7 +20,8 @@ save Scrapy per page is not counted to govnews' credit.
 
 Pages/s are counted by the server (each response it sent), between the first and the last
 request, so process start-up is left out of both; CPU ms/page is the crawl process's CPU time
-over the same window, the steadier figure on a shared machine; its worker processes'
+over the same window, the steadier figure on a shared machine, and apart its main thread's (the
+event loop's: one core must do it all); its worker processes'
 (``GOVNEWS_WORKERS``, crawler/workers.py) CPU time is reported apart. The crawl process's RSS is
 sampled meanwhile (``/proc/PID/status``); growth = peak RSS at the end minus peak RSS when the
 ``--rss-from``-th page was served. Targets (issue 7): govnews >= 0.7 x bare pages/s, growth
@@ -148,8 +149,10 @@ class Server:
             self.log.unlink()
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """CPU seconds of process ``pid``, or of its ``thread`` (a thread id) alone."""
+    stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -234,6 +237,8 @@ class Run:
     wall: float
     #: CPU time of the crawl process over the same window: steadier than rates on a busy machine.
     cpu: float
+    #: The part of ``cpu`` spent in its main thread, the event loop's: what one core must do.
+    loop_cpu: float
     #: CPU time of its child processes (parse workers) over the same window.
     workers_cpu: float
     rss_start_mb: float
@@ -249,6 +254,10 @@ class Run:
     @property
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.cpu / self.pages
+
+    @property
+    def loop_ms_per_page(self) -> float:
+        return 1000 * self.loop_cpu / self.pages
 
     @property
     def workers_ms_per_page(self) -> float:
@@ -307,7 +316,7 @@ def measure(
         spy = subprocess.Popen([*args, "--pid", str(proc.pid)], stdout=subprocess.DEVNULL)
     first_at = last_at = None
     last_count = 0
-    cpu_first = cpu_last = workers_first = workers_last = 0.0
+    cpu_first = cpu_last = loop_first = loop_last = workers_first = workers_last = 0.0
     workers: dict[int, float] = {}
     rss_start = hwm_at_mark = hwm = 0
     while proc.poll() is None:
@@ -315,14 +324,16 @@ def measure(
         now = time.perf_counter()
         try:
             cpu = _cpu_seconds(proc.pid)
+            loop = _cpu_seconds(proc.pid, proc.pid)
         except (FileNotFoundError, ProcessLookupError):
             break
         workers_cpu = _children_cpu(proc.pid, workers)
         if count and first_at is None:
-            first_at, cpu_first, workers_first = now, cpu, workers_cpu
+            first_at, cpu_first, loop_first, workers_first = now, cpu, loop, workers_cpu
             rss_start = _status_kb(proc.pid, "VmRSS") or 0
         if count != last_count:
-            last_at, last_count, cpu_last, workers_last = now, count, cpu, workers_cpu
+            last_at, last_count, workers_last = now, count, workers_cpu
+            cpu_last, loop_last = cpu, loop
         hwm = _status_kb(proc.pid, "VmHWM") or hwm
         if not hwm_at_mark and count >= rss_from:
             hwm_at_mark = hwm
@@ -338,7 +349,7 @@ def measure(
     # A tiny run can be served between two samples: its window is then the process's life.
     window = (last_at or 0) - (first_at or 0) or wall
     return Run(
-        name, pages, window, wall, cpu_last - cpu_first,
+        name, pages, window, wall, cpu_last - cpu_first, loop_last - loop_first,
         workers_last - workers_first,
         rss_start / 1024, (hwm - (hwm_at_mark or hwm)) / 1024, hwm / 1024,
         server.cpu_seconds() - server_cpu,
@@ -358,13 +369,15 @@ def _ratio(value: float, base: float) -> str:
 
 def table(runs: list[Run], rss_from: int) -> str:
     base = runs[0]
-    rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "workers CPU ms/page",
+    rows = [("run", "pages", "pages/s", "x bare", "CPU ms/page", "x bare", "loop thread ms/page",
+             "workers CPU ms/page",
              "wall s", "RSS@1st MB",
              f"peak growth {rss_from}-end MB", "peak MB", "server CPU %", "stored")]  # fmt: skip
     for run in runs:
         rows.append((
             run.name, str(run.pages), f"{run.rate:.0f}", _ratio(run.rate, base.rate),
             f"{run.cpu_ms_per_page:.1f}", _ratio(run.cpu_ms_per_page, base.cpu_ms_per_page),
+            f"{run.loop_ms_per_page:.1f}",
             f"{run.workers_ms_per_page:.1f}", f"{run.wall:.1f}", f"{run.rss_start_mb:.0f}",
             f"{run.growth_mb:.1f}",
             f"{run.peak_mb:.0f}", f"{100 * run.server_cpu / run.seconds:.0f}",
