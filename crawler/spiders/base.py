@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
+from parsel import css2xpath
 from scrapy.http import Response, TextResponse
 from w3lib.url import url_query_cleaner
 
@@ -52,6 +53,12 @@ def parse_and_normalize(
         return normalize_article(article, tz), path
     except Exception:
         return article, path
+
+
+def _hrefs(css: str) -> str:
+    """XPath of the ``href`` of every element ``css`` matches, in document order: one query,
+    where ``response.css(css).xpath("@href")`` made a selector and a query per element."""
+    return f"({css2xpath(css)})/@href"
 
 
 class NewsSpider(scrapy.Spider):
@@ -136,14 +143,14 @@ class NewsSpider(scrapy.Spider):
             return []
         css = "a"
         if self.story_links_css is not None:
-            if response.css(self.story_links_css).xpath("@href"):
+            if response.xpath(f"boolean({_hrefs(self.story_links_css)})").get() == "1":
                 css = ", ".join(filter(None, (self.story_links_css, self.pager_links_css)))
             else:
                 # A redesigned list page: crawl wider rather than lose the section, but say so.
                 self.crawler.stats.inc_value("govnews/pages/list_unrecognised")
                 logger.warning("No known story list on %s; following every link", response.url)
         seen: dict[str, None] = {}
-        for href in response.css(css).xpath("@href").getall():
+        for href in response.xpath(_hrefs(css)).getall():
             href = href.strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue
