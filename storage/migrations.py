@@ -204,18 +204,3 @@ def m005_drop_trigram_index(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute("DROP TABLE IF EXISTS articles_fts")
     search_index.index_missing(db)
-
-
-@migrations()
-def m006_word_index_automerge(db: sqlite_utils.Database) -> None:
-    """Let the word index merge its segments 8 at a time instead of FTS5's 4 (issue 7).
-
-    Every write adds a segment to the index, and FTS5 merges them as they pile up. Merging 8 at
-    a time, the writer did 11 % more articles per CPU-second (two writers side by side, 30,000
-    articles in batches of 50), and search was as fast (p95 4-6 ms). 16, FTS5's maximum, gained
-    17 % but leaves up to twice as many segments for each query to read as a database grows.
-    The setting is kept in the file (``articles_fts_words_config``), so every writer uses it.
-    """
-    db.execute(
-        f"INSERT INTO {search_index.TABLE} ({search_index.TABLE}, rank) VALUES ('automerge', 8)"
-    )
