@@ -52,6 +52,9 @@ _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNOREC
 # ``<meta http-equiv=… content="text/html; charset=gbk">`` and the misspelt ``httpequiv``.
 _META_CHARSET_RE = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
+#: The XML declaration a page may start with: decoded text has no encoding left to declare, and
+#: lxml refuses text that declares one, so parsers drop it.
+XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: same first two bytes

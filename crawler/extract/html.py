@@ -7,9 +7,8 @@ import re
 
 from lxml import etree
 
-from crawler.encoding import Utf8Text, body_charsets, decode_html
+from crawler.encoding import XML_DECLARATION_RE, Utf8Text, body_charsets, decode_html
 
-_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MOJIBAKE_RE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _MOJIBAKE_SAMPLE = 5000
@@ -96,6 +95,6 @@ def parse_html(data: str | bytes) -> etree._Element | None:
         if utf8 is not None:
             # libxml2 parses UTF-8 bytes faster than a Python str
             return etree.fromstring(utf8, _UTF8_PARSER)
-        return etree.fromstring(_XML_DECL_RE.sub("", text, count=1), _PARSER)
+        return etree.fromstring(XML_DECLARATION_RE.sub("", text, count=1), _PARSER)
     except (etree.ParserError, ValueError):
         return None

@@ -18,7 +18,7 @@ from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.etree import ParserError
 
-from crawler.encoding import Utf8Text
+from crawler.encoding import XML_DECLARATION_RE, Utf8Text
 from crawler.items import Image
 from crawler.normalize import (
     PARAGRAPH_BREAK_RE,
@@ -212,7 +212,7 @@ def _source(html: str) -> tuple[str | bytes, etree.HTMLParser]:
     """What lxml is given for ``html``, and the parser that reads it."""
     if isinstance(html, Utf8Text) and _same_tree_from_bytes(html):
         return html.utf8, _UTF8_PARSER
-    return _xml_compatible(html), _PARSER
+    return _xml_compatible(XML_DECLARATION_RE.sub("", html, count=1)), _PARSER
 
 
 def _same_tree_from_bytes(html: Utf8Text) -> bool:
