@@ -54,7 +54,7 @@ _META_CHARSET_RE = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([\w.:-]+
 _XML_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
 #: The XML declaration a page may start with: decoded text has no encoding left to declare, and
 #: lxml refuses text that declares one, so parsers drop it.
-XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+XML_DECLARATION_RE = re.compile(r"^\s*<\?xml\s[^>]*>")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: same first two bytes

@@ -467,9 +467,10 @@ def _content() -> Iterator[Page]:
     yield Page(article_path(402), "a list page at an article URL", lambda: Html(listing), any_drop)
     yield Page(article_path(403), "404 page served with 200", lambda: Html(_SOFT_404), any_drop)
     yield Page(article_path(404), "login wall", lambda: Html(_LOGIN_WALL), any_drop)
-    # Scrapy makes it an HtmlResponse (the URL ends in .html): a parser check drops it.
+    # Scrapy makes it an HtmlResponse (the URL ends in .html); its Content-Type says what it is.
     pdf = Html(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", {"Content-Type": "application/pdf"})
-    yield Page(article_path(410), "a PDF at an article URL", lambda: pdf, any_drop)
+    not_html = "govnews/dropped/not_html"
+    yield Page(article_path(410), "a PDF at an article URL", lambda: pdf, not_html)
     yield _ok(405, "unclosed tags", body_html=_UNCLOSED)
     yield _ok(406, "nested forms", body_html=_NESTED_FORMS)
     yield _ok(407, "10k-deep nesting", body_html=_DEEP)

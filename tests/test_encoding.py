@@ -67,8 +67,15 @@ def test_every_variant_decodes_to_the_same_article(name):
     assert article.source == "新华社"
 
 
-@pytest.mark.parametrize(("declared", "codec"), [("utf-8", "utf-8"), ("gb2312", "gbk")])
-def test_an_xhtml_page_declaring_its_encoding_in_xml_is_read_by_the_site_parser(declared, codec):
+@pytest.mark.parametrize(
+    ("declaration", "codec"),
+    [
+        ('<?xml version="1.0" encoding="utf-8"?>', "utf-8"),
+        ('<?xml version="1.0" encoding="gb2312"?>', "gbk"),
+        ('<?xml version="1.0" encoding="utf-8">', "utf-8"),  # malformed: no closing "?"
+    ],
+)
+def test_an_xhtml_page_declaring_its_encoding_in_xml_is_read_by_the_site_parser(declaration, codec):
     # Older CMS templates start with an XML declaration and declare nothing else: decoded
     # text must not keep it (lxml refuses text that declares an encoding), or the site parser
     # fails and the generic extractor takes the page.
@@ -76,8 +83,8 @@ def test_an_xhtml_page_declaring_its_encoding_in_xml_is_read_by_the_site_parser(
         '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">', ""
     )
     assert "charset" not in html
-    # Declared gb2312, written as GBK (its superset), as such servers do.
-    body = f'<?xml version="1.0" encoding="{declared}"?>\n{html}'.encode(codec)
+    # gb2312 is written as GBK (its superset), as such servers do.
+    body = f"{declaration}\n{html}".encode(codec)
     article, path = parse_with_fallback(
         decode_html(body, "text/html"), page_url(REFERENCE), gov_cn.parse_article
     )

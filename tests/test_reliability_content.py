@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from scrapy import Selector
-from scrapy.http import Response, XmlResponse
+from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap
 from scrapy.utils.test import get_crawler
 
 from crawler.parsers import parse_page
+from crawler.spiders.base import is_text
 from crawler.spiders.govt_chinadaily import GovtChinadailySpider
 from tests.faultserver import (
     PARAGRAPHS,
@@ -100,17 +101,35 @@ def test_an_impossible_date_is_dropped_with_its_reason(
 
 
 def test_a_response_that_is_not_text_is_dropped_with_a_reason() -> None:
-    # Scrapy builds a plain Response for a binary type at a URL without an .html ending
-    # (gov.cn-style /content/123): no parser may see it.
+    # Scrapy's plain Response: a body it could not type as text (control bytes, no known
+    # extension). The crawl above covers a PDF that Scrapy typed as HTML by its URL.
     crawler = get_crawler(GovtChinadailySpider)
     spider = GovtChinadailySpider.from_crawler(crawler)
-    pdf = Response(
+    binary = Response(
         "https://govt.chinadaily.com.cn/a/202401/05/123",
-        body=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
-        headers={"Content-Type": "application/pdf"},
+        body=b"\x00\x01\x02\x03 not a page",
+        headers={"Content-Type": "application/octet-stream"},
     )
-    assert asyncio.run(spider.read_article(pdf, normalize=True)) is None
+    assert asyncio.run(spider.read_article(binary, normalize=True)) is None
     assert crawler.stats.get_value("govnews/dropped/not_html") == 1
+    assert spider.links(binary) == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "text"),
+    [
+        (b"application/pdf", False),
+        (b"Image/JPEG", False),
+        (b"application/vnd.openxmlformats-officedocument.wordprocessingml.document", False),
+        (b"text/html; charset=utf-8", True),
+        (b"application/octet-stream", True),  # servers send HTML as that too
+        (None, True),
+    ],
+)
+def test_a_binary_content_type_is_not_text_whatever_the_url(content_type, text) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    page = HtmlResponse("https://govt.chinadaily.com.cn/a.html", body=b"%PDF-1.7", headers=headers)
+    assert is_text(page) is text
 
 
 # --- Hostile XML ---------------------------------------------------------------------------

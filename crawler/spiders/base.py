@@ -55,6 +55,24 @@ def parse_and_normalize(
         return article, path
 
 
+#: Media types no page of text comes as. Scrapy picks a response's class by the URL's
+#: extension before the header, so a PDF at a ``.html`` URL is an ``HtmlResponse``; a type
+#: outside these (``application/octet-stream``, ``text/plain``) is left to the parsers, as
+#: servers send HTML under them.
+_BINARY_TYPES = ("application/pdf", "application/zip", "application/msword", "application/vnd.",
+                 "image/", "audio/", "video/", "font/")  # fmt: skip
+
+
+def is_text(response: Response) -> bool:
+    """Whether ``response`` can be a page of text: a ``TextResponse`` whose Content-Type is not
+    a binary type. (Not ``hasattr(response, "text")``: that decodes the body to answer.)"""
+    if not isinstance(response, TextResponse):
+        return False
+    content_type = response.headers.get(b"Content-Type") or b""
+    media_type = content_type.split(b";", 1)[0].strip().decode("latin-1").lower()
+    return not media_type.startswith(_BINARY_TYPES)
+
+
 def _hrefs(css: str) -> str:
     """XPath of the ``href`` of every element ``css`` matches, in document order: one query,
     where ``response.css(css).xpath("@href")`` made a selector and a query per element."""
@@ -139,7 +157,7 @@ class NewsSpider(scrapy.Spider):
 
         Only the story and pager links when :attr:`story_links_css` finds any.
         """
-        if not hasattr(response, "css"):
+        if not is_text(response):
             return []
         css = "a"
         if self.story_links_css is not None:
@@ -172,8 +190,7 @@ class NewsSpider(scrapy.Spider):
         process (crawler/workers.py), all in one round trip: the normalise pipeline passes such
         an article on as it is. The drop reasons and ``parsed/*`` counts are the same either way.
         """
-        # Not hasattr(response, "text"): that decodes the whole body to answer.
-        if not isinstance(response, TextResponse):
+        if not is_text(response):
             self.drop(response.url, "not_html")
             return None
         # The bytes, not response.text: it trusts a lying Content-Type charset (see
