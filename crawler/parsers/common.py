@@ -171,15 +171,21 @@ def parse_html(html: str, end: ArticleEnd | None = None) -> HtmlElement:
     bytes when that gives the same tree: libxml2 would otherwise convert the text back to UTF-8.
     With ``end``, the page is parsed only up to where its article is over (:class:`ArticleEnd`).
     """
-    if end is not None and (doc := _parse_to_end(html, end)) is not None:
-        return doc
-    return _parse(html)
-
-
-def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
-    # What libxml2 would read of the whole page; a prefix of it parses the same way (a prefix
-    # of UTF-8 bytes has no character the page lacks): its bytes are not decoded once more.
+    # What libxml2 reads, chosen once: a page whose cut does not hold is parsed whole from it.
     source, parser = _source(html)
+    if end is not None and (doc := _parse_to_end(source, parser, end)) is not None:
+        return doc
+    try:
+        return lxml.html.document_fromstring(source, parser)
+    except (ParserError, ValueError) as exc:
+        raise ParseError(f"unparsable HTML: {exc}") from exc
+
+
+def _parse_to_end(
+    source: str | bytes, parser: etree.HTMLParser, end: ArticleEnd
+) -> HtmlElement | None:
+    # A prefix of what libxml2 would read of the whole page parses the same way (a prefix of
+    # UTF-8 bytes has no character the page lacks): its bytes are not decoded once more.
     if (cut := end.cut(source)) is None:
         return None
     try:
@@ -199,13 +205,6 @@ def _parse_to_end(html: str, end: ArticleEnd) -> HtmlElement | None:
     if not all(_compiled(xpath)(doc) for xpath in end.needs):
         return None
     return doc
-
-
-def _parse(html: str) -> HtmlElement:
-    try:
-        return lxml.html.document_fromstring(*_source(html))
-    except (ParserError, ValueError) as exc:
-        raise ParseError(f"unparsable HTML: {exc}") from exc
 
 
 def _source(html: str) -> tuple[str | bytes, etree.HTMLParser]:
