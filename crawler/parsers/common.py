@@ -104,6 +104,7 @@ def has_class(*names: str) -> str:
     )
 
 
+@lru_cache(maxsize=256)
 def css_xpath(css: str) -> str:
     """The XPath of a CSS selector (HTML rules), for the functions here that take XPaths."""
     return _CSS.css_to_xpath(css)

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
-from parsel import css2xpath
 from scrapy.http import Response, TextResponse
 from w3lib.url import url_query_cleaner
 
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
 from crawler.encoding import decode_html
 from crawler.items import Article
 from crawler.parsers import ParseError, ParsePath, Parser, parse_with_fallback
+from crawler.parsers.common import css_xpath
 from crawler.workers import WorkerPool
 from pipelines.normalize import normalize_article
 
@@ -76,7 +76,7 @@ def is_text(response: Response) -> bool:
 def _hrefs(css: str) -> str:
     """XPath of the ``href`` of every element ``css`` matches, in document order: one query,
     where ``response.css(css).xpath("@href")`` made a selector and a query per element."""
-    return f"({css2xpath(css)})/@href"
+    return f"({css_xpath(css)})/@href"
 
 
 class NewsSpider(scrapy.Spider):
