@@ -14,10 +14,10 @@ The transport is lean on purpose, because the crawl process is the other half of
 CPU budget: each worker is forked with two pipes, one for calls and one for replies, which the
 crawl's asyncio loop (the one Scrapy's default reactor runs on) writes and reads itself, and a
 call is one length-prefixed pickle of ``(function, args)`` each way, answered in the order
-sent. No thread in the crawl
-process, no queue feeder, no hand-off between threads (``ProcessPoolExecutor`` cost the crawl
-process ~15-20 % of its CPU in its feeder and result threads). The worker is a plain loop:
-read a call, run it, write the result (or the exception, with its traceback as ``__cause__``).
+sent. No thread in the crawl process, no queue feeder, no hand-off between threads
+(``ProcessPoolExecutor`` cost the crawl process ~15-20 % of its CPU in its feeder and result
+threads). The worker is a plain loop: read a call, run it, write the result (or the exception,
+with its traceback as ``__cause__``).
 
 The crawl process stays in charge of stopping:
 
