@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from crawler.encoding import decode_html
 from crawler.items import Article
+from crawler.parsers import common
 from tests.conftest import DEMO_MIRROR, TEST_MIRROR, scrapy_crawl
 
 MIRRORS = (TEST_MIRROR, DEMO_MIRROR)
@@ -83,3 +87,15 @@ def crawl(spider: str, db: Path, mirror: str, *extra: str) -> str:
 def crawl_stats(db: Path) -> dict[str, Any]:
     (run,) = rows(db, "select stats from crawls order by id desc limit 1")
     return json.loads(run["stats"])
+
+
+def parsed_whole(
+    parse_article: Callable[[str, str], Article],
+    html: str,
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Article:
+    """``parse_article(html, url)`` with every page parsed whole (no :class:`ArticleEnd` cut)."""
+    whole_parse = common.parse_html
+    monkeypatch.setattr(common, "parse_html", lambda html, end=None: whole_parse(html))
+    return parse_article(html, url)

@@ -31,11 +31,15 @@ class _Spider(Spider):
     name = "refresh_spider"
 
 
-def outcome(middleware_class: type, name: str) -> object:
-    text, encoding = PAGES[name]
+def make(middleware_class: type) -> object:
     crawler = get_crawler(_Spider)
     crawler.spider = crawler._create_spider()
-    middleware = middleware_class.from_crawler(crawler)
+    return middleware_class.from_crawler(crawler)
+
+
+def outcome(middleware_class: type, name: str) -> object:
+    text, encoding = PAGES[name]
+    middleware = make(middleware_class)
     request = Request(URL)
     response = HtmlResponse(URL, body=text.encode(encoding), encoding=encoding, request=request)
     result = middleware.process_response(request, response)
@@ -49,13 +53,9 @@ def test_the_same_outcome_as_scrapys_middleware(name: str) -> None:
 
 def test_a_refresh_is_followed_and_a_page_without_one_is_never_decoded() -> None:
     assert outcome(MetaRefreshMiddleware, "refresh") == "https://www.example.gov/news/2.html"
-    crawler = get_crawler(_Spider)
-    crawler.spider = crawler._create_spider()
     request = Request(URL)
     response = HtmlResponse(URL, body=PAGES["none"][0].encode(), request=request)
-    assert MetaRefreshMiddleware.from_crawler(crawler).process_response(request, response) is (
-        response
-    )
+    assert make(MetaRefreshMiddleware).process_response(request, response) is response
     assert response._cached_ubody is None  # response.text was never built
 
 

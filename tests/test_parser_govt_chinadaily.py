@@ -16,7 +16,13 @@ from crawler.parsers import (
     parser_for_url,
 )
 from crawler.parsers import chinadaily_cms as cms
-from tests.mirror_cases import assert_fields, expected_of, expected_pages, page_html
+from tests.mirror_cases import (
+    assert_fields,
+    expected_of,
+    expected_pages,
+    page_html,
+    parsed_whole,
+)
 
 MIRROR = Path(__file__).resolve().parents[1] / "crawler" / "demo_mirror" / "govt.chinadaily.com.cn"
 SEED_PATH = (
@@ -476,11 +482,7 @@ def test_parsing_stops_where_the_article_is_over(encoded):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_the_article_is_the_same_parsed_up_to_its_end_or_whole(page: Path, monkeypatch):
-    from crawler.parsers import common
-
     html = page_html(page)
     url = expected_of(page)["url"]
     cut = govt_chinadaily.parse_article(html, url)
-    whole_parse = common.parse_html
-    monkeypatch.setattr(common, "parse_html", lambda html, end=None: whole_parse(html))
-    assert govt_chinadaily.parse_article(html, url) == cut
+    assert parsed_whole(govt_chinadaily.parse_article, html, url, monkeypatch) == cut

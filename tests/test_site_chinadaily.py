@@ -23,6 +23,7 @@ from tests.mirror_cases import (
     expected_pages,
     page_html,
     page_url,
+    parsed_whole,
     rows,
     stored_article,
 )
@@ -324,10 +325,6 @@ def test_crawl_of_a_drifted_page_stores_the_generic_extraction(tmp_path, mirror_
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_the_article_is_the_same_parsed_up_to_its_end_or_whole(page, monkeypatch):
-    from crawler.parsers import common
-
     html, url = page_html(page), page_url(page)
     cut = chinadaily.parse_article(html, url)
-    whole_parse = common.parse_html
-    monkeypatch.setattr(common, "parse_html", lambda html, end=None: whole_parse(html))
-    assert chinadaily.parse_article(html, url) == cut
+    assert parsed_whole(chinadaily.parse_article, html, url, monkeypatch) == cut
