@@ -9,10 +9,14 @@ go in batches of ``--batch`` (the store pipeline's default) through
 contenders into databases of the same schema: the baseline, sqlite-utils ``insert_all`` of the
 articles and images (ids given, no lookups) plus the word index filled by
 ``storage.search_index.add``; and that word index alone (``search_index.add``, no other table),
-the part of every write that FTS5 costs. Batches alternate between the three so machine noise
-hits them alike; only the write calls are timed, in wall and CPU time. A re-crawl of the first
-tenth (every article unchanged) is timed too. ``--profile`` runs the writer's calls under
-cProfile and prints the top functions by own time (its rates then include cProfile's overhead).
+the part of every write that FTS5 costs. The same batches go through a writer that defers the
+word index (``index_search=False``, the store pipeline's ``GOVNEWS_DEFER_SEARCH_INDEX``) too,
+and its ``index_missing()`` then indexes them all at the end: both are timed, and their sum is
+the rate at which that mode stores articles and makes them searchable. Batches alternate
+between the contenders so machine noise hits them alike; only the write calls are timed, in
+wall and CPU time. A re-crawl of the first tenth (every article unchanged) is timed too.
+``--profile`` runs the writer's calls under cProfile and prints the top functions by own time
+(its rates then include cProfile's overhead).
 
 Search: :func:`storage.queries.search` on the writer's database (the ``articles_fts_words``
 index), English and Chinese queries, terms of 1 to 4 characters and words, p50/p95.
@@ -106,12 +110,16 @@ class Clock:
 def ingest(
     tmp: Path, n: int, batch_size: int, profile: cProfile.Profile | None = None
 ) -> tuple[sqlite_utils.Database, dict[str, Clock]]:
-    """Write ``n`` articles through the writer and the two contenders; time spent in each."""
-    db, baseline_db, index_db = (
-        connect(tmp / f"{name}.db") for name in ("writer", "baseline", "index")
+    """Write ``n`` articles through the writer, the writer deferring the word index, and the
+    two contenders; time spent in each."""
+    db, baseline_db, index_db, deferred_db = (
+        connect(tmp / f"{name}.db") for name in ("writer", "baseline", "index", "deferred")
     )
     writer = ArticleWriter(db)
-    clocks = {name: Clock() for name in ("baseline", "index", "writer", "recrawl")}
+    deferred = ArticleWriter(deferred_db, index_search=False)
+    clocks = {
+        name: Clock() for name in ("baseline", "index", "writer", "deferred", "catch-up", "recrawl")
+    }
     next_id = 1
     for batch in batches(synthetic.articles(n), batch_size):
         articles, images = baseline_rows(batch, next_id)
@@ -129,12 +137,17 @@ def ingest(
             writer.write(batch)
             if profile:
                 profile.disable()
+        with clocks["deferred"]:
+            deferred.write(batch)
+    with clocks["catch-up"]:
+        indexed = deferred.index_missing()
+    assert indexed == n, f"the deferred index caught up with {indexed} of {n} articles"
     for batch in batches(synthetic.articles(max(1, n // 10)), batch_size):
         with clocks["recrawl"]:
             result = writer.write(batch)
         assert result.unchanged == len(batch), "a re-crawl of the same articles changed them"
-    baseline_db.close()
-    index_db.close()
+    for other in (baseline_db, index_db, deferred_db):
+        other.close()
     return db, clocks
 
 
@@ -203,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         db, clocks = ingest(Path(tmp), args.articles, args.batch, profile)
         n, recrawled = args.articles, max(1, args.articles // 10)
         baseline = clocks["baseline"]
+        clocks["deferred+"] = Clock()
+        for name in ("deferred", "catch-up"):
+            clocks["deferred+"].wall += clocks[name].wall
+            clocks["deferred+"].cpu += clocks[name].cpu
         rows: list[tuple[Any, ...]] = [
             ("path", "articles", "wall s", "articles/s", "x baseline", "articles/CPU-s",
              "x baseline")
@@ -211,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             ("baseline", "baseline: insert_all + word index", n),
             ("index", "word index alone", n),
             ("writer", "ArticleWriter.write", n),
+            ("deferred", "ArticleWriter.write, index deferred", n),
+            ("catch-up", "  then ArticleWriter.index_missing", n),
+            ("deferred+", "  deferred: stored and indexed", n),
             ("recrawl", "re-crawl, unchanged", recrawled),
         ):
             clock = clocks[name]

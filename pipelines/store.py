@@ -3,7 +3,10 @@
 Settings: ``GOVNEWS_DB`` (file, default ``govnews.db``); ``GOVNEWS_BATCH_SIZE`` (articles per
 transaction, default 50) and ``GOVNEWS_BATCH_SECONDS`` (default 2): a batch is written once it
 holds that many articles, or when an article arrives and the batch's first one has waited that
-long. Stats: ``govnews/stored/new|updated|unchanged`` and
+long; ``GOVNEWS_DEFER_SEARCH_INDEX`` (default off): batches store articles and images only,
+and the crawl's articles are indexed for search in bulk once its last batch is written (a bulk
+import's choice: search lags the crawl, which stores faster). Stats:
+``govnews/stored/new|updated|unchanged`` and
 ``govnews/dropped/store_error``. The ``crawls`` row is opened in ``open_spider`` and closed on
 the ``spider_closed`` signal, the first point where Scrapy knows the finish reason.
 
@@ -78,11 +81,13 @@ class SQLitePipeline:
         path: str,
         batch_size: int = DEFAULT_BATCH_SIZE,
         batch_seconds: float = DEFAULT_BATCH_SECONDS,
+        defer_search_index: bool = False,
     ) -> None:
         self.crawler = crawler
         self.path = path
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
+        self.defer_search_index = defer_search_index
         #: When the first article of the buffer arrived (``time.monotonic``).
         self.batch_started = 0.0
         self.db: sqlite_utils.Database | None = None
@@ -101,6 +106,7 @@ class SQLitePipeline:
             settings.get("GOVNEWS_DB") or DEFAULT_PATH,
             settings.getint("GOVNEWS_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             settings.getfloat("GOVNEWS_BATCH_SECONDS", DEFAULT_BATCH_SECONDS),
+            settings.getbool("GOVNEWS_DEFER_SEARCH_INDEX"),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -117,7 +123,7 @@ class SQLitePipeline:
 
     def _open(self) -> None:
         self.db = connect(self.path)
-        self.writer = ArticleWriter(self.db)
+        self.writer = ArticleWriter(self.db, index_search=not self.defer_search_index)
         self.crawl_id = start_crawl(self.db, self._spider_name)
 
     async def process_item(self, item: Any) -> Any:
@@ -148,6 +154,16 @@ class SQLitePipeline:
     async def close_spider(self) -> None:
         self.flush()
         await self.drain()
+        if self.defer_search_index and self.writer is not None:
+            started = time.monotonic()
+            try:
+                indexed = await self._call(self.writer.index_missing)
+            except Exception:
+                # Stored all the same: the next writer to open this database indexes them.
+                logger.exception("Indexing the crawl's articles for search failed")
+            else:
+                seconds = time.monotonic() - started
+                logger.info("Indexed %d articles for search in %.1f s", indexed, seconds)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         try:

@@ -66,14 +66,25 @@ class WriteResult:
 
 
 class ArticleWriter:
-    """Upsert :class:`~crawler.items.Article` items and their images into ``db``."""
+    """Upsert :class:`~crawler.items.Article` items and their images into ``db``.
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    With ``index_search=False`` a write stores articles and images only, and what it stored is
+    not found by search until :meth:`index_missing` runs (bulk imports: the index is then built
+    in large statements, which FTS5 does for less, and not in the writes' transactions). An
+    updated article's old text leaves the index with the write all the same (a trigger).
+    """
+
+    def __init__(self, db: sqlite_utils.Database, *, index_search: bool = True) -> None:
         self.db = db
+        self.index_search = index_search
         # Articles another client inserted or edited since the last writer (its triggers can
         # only take stale rows out of the word index) go back into search: once per crawl.
-        with transaction(db):
-            search_index.index_missing(db)
+        self.index_missing()
+
+    def index_missing(self) -> int:
+        """Index for search, in one transaction, every article the index lacks; return how many."""
+        with transaction(self.db):
+            return search_index.index_missing(self.db)
 
     def write(self, articles: Iterable[Article], crawl_id: int | None = None) -> WriteResult:
         """Write one batch in one transaction; on any error nothing of the batch is kept.
@@ -83,7 +94,7 @@ class ArticleWriter:
         """
         articles = list(articles)
         with transaction(self.db):
-            return _Batch(self.db, articles, crawl_id).write()
+            return _Batch(self.db, articles, crawl_id, self.index_search).write()
 
 
 class _Batch:
@@ -97,10 +108,17 @@ class _Batch:
     article new in this batch keeps no version of text it had earlier in the same batch).
     """
 
-    def __init__(self, db: sqlite_utils.Database, articles: list[Article], crawl_id: int | None):
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        articles: list[Article],
+        crawl_id: int | None,
+        index_search: bool = True,
+    ) -> None:
         self.db = db
         self.articles = articles
         self.crawl_id = crawl_id
+        self.index_search = index_search
         self.now = utcnow()
         #: Stored and new records (row + ``id`` + ``images``) by ``url`` and ``canonical_url``.
         self.index: dict[str, dict[str, Any]] = {}
@@ -203,7 +221,8 @@ class _Batch:
             self.db.conn.executemany(
                 _INSERT_ARTICLE, [[record[name] for name in _NEW_COLUMNS] for record in self.new]
             )
-        search_index.add(self.db, [*self.new, *self.reindex.values()])
+        if self.index_search:
+            search_index.add(self.db, [*self.new, *self.reindex.values()])
         self.db.conn.executemany(
             _INSERT_IMAGE,
             [

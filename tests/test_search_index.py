@@ -222,3 +222,18 @@ def test_a_new_writer_puts_articles_edited_by_another_client_back_into_search(db
     assert ids(db, "edited") == []  # the trigger took the stale row out
     ArticleWriter(db)
     assert ids(db, "edited") == [2]
+
+
+def test_a_writer_that_defers_the_index_leaves_search_to_index_missing(db) -> None:
+    writer = ArticleWriter(db, index_search=False)
+    (new_id,) = writer.write([article(5, "Harbin ice festival", "Snow sculptures.")]).ids
+    writer.write([article(1, "新的标题", "完全不同的正文。")])  # an update
+    assert ids(db, "harbin") == []  # stored, not yet searchable
+    assert ids(db, "新闻") == []  # the old text left the index with the write
+    assert ids(db, "正文") == []
+    assert db["articles"].count == 4 and db["images"].count == 0
+    assert writer.index_missing() == 2
+    assert ids(db, "harbin") == [new_id]
+    assert ids(db, "正文") == [1]
+    assert writer.index_missing() == 0
+    db.execute("insert into articles_fts_words (articles_fts_words) values ('integrity-check')")

@@ -22,6 +22,7 @@ from crawler.items import Article, Image
 from pipelines.store import BATCHES_IN_FLIGHT, SQLitePipeline
 from storage import db as storage_db
 from storage.db import connect
+from storage.queries import search
 from storage.writer import ArticleWriter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -260,6 +261,50 @@ def test_database_failure_gives_up_the_batch_at_once(
     assert [r["url"] for r in db["articles"].rows] == [article(n).url for n in range(4, 8)]
     (crawl,) = db["crawls"].rows
     assert (crawl["articles_new"], crawl["articles_dropped"]) == (4, 4)
+
+
+def test_a_deferred_search_index_is_built_when_the_spider_closes(
+    tmp_path: Path, crawler, caplog, run
+) -> None:
+    crawler.settings.frozen = False
+    crawler.settings.set("GOVNEWS_DEFER_SEARCH_INDEX", "True")  # as -s gives it
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    run(pipeline.open_spider())
+    for n in range(5):
+        run(pipeline.process_item(article(n)))
+    run(pipeline.drain())
+    reader = connect(tmp_path / "news.db", readonly=True)
+    assert reader["articles"].count == 4 and reader["images"].count == 4  # two batches
+    assert search(reader, "headline") == []  # stored, not searchable yet
+    with caplog.at_level(logging.INFO, logger="pipelines.store"):
+        run(close(crawler, pipeline))
+    found = sorted(result["url"] for result in search(reader, "headline"))
+    assert found == [article(n).url for n in range(5)]
+    assert "Indexed 5 articles for search" in caplog.text
+    (crawl,) = reader["crawls"].rows
+    assert crawl["articles_new"] == 5
+
+
+def test_a_deferred_index_that_fails_leaves_the_articles_to_the_next_writer(
+    tmp_path: Path, crawler, monkeypatch, caplog, run
+) -> None:
+    crawler.settings.frozen = False
+    crawler.settings.set("GOVNEWS_DEFER_SEARCH_INDEX", True)
+    pipeline = SQLitePipeline.from_crawler(crawler)
+    run(pipeline.open_spider())
+    for n in range(3):
+        run(pipeline.process_item(article(n)))
+    with monkeypatch.context() as patch:
+        patch.setattr(ArticleWriter, "index_missing", lambda self: 1 / 0)
+        with caplog.at_level(logging.ERROR, logger="pipelines.store"):
+            run(close(crawler, pipeline))
+    assert "Indexing the crawl's articles for search failed" in caplog.text
+    reader = connect(tmp_path / "news.db", readonly=True)
+    assert reader["articles"].count == 3
+    assert reader["crawls"].get(1)["finish_reason"] == "finished"
+    assert search(reader, "headline") == []
+    ArticleWriter(connect(tmp_path / "news.db"))  # the next crawl's writer
+    assert len(search(reader, "headline")) == 3
 
 
 SCRIPT = """
