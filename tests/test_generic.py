@@ -62,6 +62,68 @@ def test_headline_ignores_a_section_name_h1():
     )
 
 
+@pytest.mark.parametrize(
+    ("heading", "head"),
+    [
+        # a kicker element before the headline, og:title without it
+        (
+            "<h1><span class='kicker'>Open Future</span><br>"
+            "<span>Council approves transport plan</span></h1>",
+            "<title>Open Future - Council approves transport plan | Example</title>"
+            "<meta property='og:title' content='Council approves transport plan'>",
+        ),
+        # a kicker and a separator in a headline wrapper, the JSON-LD headline without them
+        (
+            "<h1><span itemprop='headline'><small>Transport</small>: "
+            "Council approves transport plan</span></h1>",
+            "<title>Transport: Council approves transport plan</title>"
+            '<script type="application/ld+json">'
+            '{"@type": "NewsArticle", "headline": "Council approves transport plan"}</script>',
+        ),
+    ],
+)
+def test_headline_without_a_kicker_the_page_does_not_declare(heading, head):
+    html = page(article_html().replace("<h1>Council approves transport plan</h1>", heading), head)
+    assert (
+        parse_article(html, "https://example.com/a").headline == "Council approves transport plan"
+    )
+
+
+def test_the_declared_headline_beats_a_longer_heading_the_title_contains():
+    # A blog: its name is a heading too, and the <title> holds both.
+    html = page(
+        "<h1 class='site-title'>Notes and Pictures from the Town Hall Public Gallery</h1>"
+        + article_html().replace("<h1>", "<h2 class='entry-title'>").replace("</h1>", "</h2>"),
+        "<title>Council approves transport plan - Notes and Pictures from the Town Hall Public Gallery</title>"
+        "<meta property='og:title' content='Council approves transport plan'>",
+    )
+    assert (
+        parse_article(html, "https://example.com/a").headline == "Council approves transport plan"
+    )
+
+
+def test_headline_kicker_declared_with_it_stays_and_br_separates_words():
+    html = page(
+        article_html().replace(
+            "<h1>Council approves transport plan</h1>",
+            "<h1><span>Breaking</span><br>Council approves transport plan</h1>",
+        ),
+        "<meta property='og:title' content='Breaking: Council approves transport plan'>",
+    )
+    assert (
+        parse_article(html, "https://example.com/a").headline
+        == "Breaking Council approves transport plan"
+    )
+
+
+def test_entities_escaped_twice_in_metadata_are_decoded():
+    html = page(
+        "<div><p>" + PARAGRAPHS[0] + "</p></div>",
+        "<meta property='og:title' content='Trams &amp;#038; buses &amp;quot;first&amp;quot;'>",
+    )
+    assert parse_article(html, "https://example.com/a").headline == 'Trams & buses "first"'
+
+
 def test_headline_between_cjk_title_parts():
     html = page(
         "<div><p>正文内容。</p></div>", "<title>国务院召开常务会议_要闻_示例网</title>", "zh"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -15,6 +17,10 @@ _TITLE_SPLIT_RE = re.compile(
     r"|(?<=[\u3400-\u9fff」》）”\d])[-－](?=[\u3400-\u9fff《「（“])"
 )
 _NORM_RE = re.compile(r"[\W_]+")
+#: What sites print between a kicker and the headline after it.
+_KICKER_SEPARATORS = " :|/-–—·•»>"
+#: A named, decimal or hexadecimal character reference.
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 #: Whitespace-normalised start of the text, computed inside libxml2.
 _HEAD_TEXT = etree.XPath("substring(normalize-space(.), 1, 3000)")
 _MAX_HEADLINE = 300
@@ -38,12 +44,34 @@ _REL_AUTHOR = etree.XPath("descendant::*/@rel[. = 'author']/..")
 
 
 def clean(text: str | None) -> str:
+    """Whitespace collapsed, and entities left over from escaping twice decoded: a title or
+    name never means a literal "&#038;" or "&quot;", which CMS templates and JSON-LD writers
+    leave by escaping what was escaped already."""
     # split() breaks at exactly what the regex \s matches, several times faster than sub()
-    return " ".join((text or "").split())
+    text = " ".join((text or "").split())
+    return html.unescape(text) if "&" in text and _ENTITY_RE.search(text) else text
 
 
 def text_of(el: etree._Element) -> str:
-    return clean("".join(el.itertext()))
+    """The element's text; a ``<br>`` in it separates words as it separates lines."""
+    if el.find(".//br") is None:
+        return clean("".join(el.itertext()))
+    return clean("".join(_text_parts(el, top=True)))
+
+
+def _has_text(*texts: str | None) -> bool:
+    return any(text and not text.isspace() for text in texts)
+
+
+def _text_parts(el: etree._Element, top: bool = False) -> Iterator[str]:
+    if el.tag == "br":
+        yield " "
+    elif isinstance(el.tag, str):
+        yield el.text or ""
+        for child in el:
+            yield from _text_parts(child)
+    if not top:
+        yield el.tail or ""
 
 
 def _norm(text: str) -> str:
@@ -74,16 +102,36 @@ def _longest(parts: list[str]) -> str:
     return max(parts, key=lambda p: len(_norm(p))) if parts else ""
 
 
-def _headings(elements: list[etree._Element]) -> list[str]:
-    """Texts of headings and title-classed elements: the headline candidates."""
+def _headings(elements: list[etree._Element]) -> list[tuple[str, str | None]]:
+    """Texts of headings and title-classed elements, the headline candidates: each as the
+    whole text and as the text after a kicker (None when there is none)."""
     found = []
     for el in elements:
         text = text_of(el)
         if 3 < len(text) < _MAX_HEADLINE:
-            found.append(text)
+            found.append((text, _after_kicker(el)))
             if len(found) >= _MAX_HEADINGS:
                 break
     return found
+
+
+def _after_kicker(el: etree._Element) -> str | None:
+    """The text of a heading after its first child element, when the heading starts with one
+    ("<h1><span>Open Future</span> Why ...</h1>"): a kicker, a topic label or a date that the
+    site prints above or before the headline proper. Wrappers with one child are looked into."""
+    while len(el) == 1 and el[0].tag != "br" and not _has_text(el.text, el[0].tail):
+        el = el[0]
+    if not len(el) or (len(el) == 1 and not _has_text(el[0].tail)):
+        return None
+    first = el[0]
+    if _has_text(el.text) or first.tag == "br" or not text_of(first):
+        return None
+    rest = [first.tail or ""]
+    for child in first.itersiblings():
+        rest.append(text_of(child) if child.tag != "br" else " ")
+        rest.append(child.tail or "")
+    # The separator printed between kicker and headline ("Corona-Pandemie - ...") goes too.
+    return clean("".join(rest)).lstrip(_KICKER_SEPARATORS) or None
 
 
 def headline(
@@ -91,8 +139,10 @@ def headline(
 ) -> str | None:
     """The page's headline without the site name and section around it.
 
-    A heading (or title-classed element) that ``<title>`` or og:title contains is the headline as
-    the site shows it; else JSON-LD/og:title; else the longest segment of ``<title>``.
+    A heading (or title-classed element), or a heading after its kicker, that is exactly the
+    JSON-LD headline or og:title is the headline; else the longest heading that ``<title>``,
+    og:title or JSON-LD contains, as the site shows it; else JSON-LD/og:title; else the longest
+    segment of ``<title>``.
     """
     title_el = root.find(".//title")
     page_title = text_of(title_el) if title_el is not None else ""
@@ -100,8 +150,21 @@ def headline(
     ld = next((clean(o["headline"]) for o in jsonld if isinstance(o.get("headline"), str)), "")
     refs = [n for n in (_norm(page_title), _norm(og), _norm(ld)) if n]
     shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
+    candidates = _headings(headings)
+    # A heading, or a heading after its kicker, that is exactly the headline the page declares
+    # (JSON-LD, og:title) is the headline, however many other headings <title> also contains
+    # (the blog's name, a section).
+    declared = {_norm(ld), _norm(og)} - {""}
+    exact = [
+        text
+        for pair in candidates
+        for text in pair
+        if text and len(key := _norm(text)) >= shortest and key in declared
+    ]
+    if exact:
+        return max(exact, key=lambda text: len(_norm(text)))
     best = best_key = ""
-    for text in _headings(headings):
+    for text, _ in candidates:
         key = _norm(text)
         if len(key) >= shortest and len(key) > len(best_key) and any(key in r for r in refs):
             best, best_key = text, key
