@@ -94,7 +94,8 @@ def test_the_declared_headline_beats_a_longer_heading_the_title_contains():
     html = page(
         "<h1 class='site-title'>Notes and Pictures from the Town Hall Public Gallery</h1>"
         + article_html().replace("<h1>", "<h2 class='entry-title'>").replace("</h1>", "</h2>"),
-        "<title>Council approves transport plan - Notes and Pictures from the Town Hall Public Gallery</title>"
+        "<title>Council approves transport plan - "
+        "Notes and Pictures from the Town Hall Public Gallery</title>"
         "<meta property='og:title' content='Council approves transport plan'>",
     )
     assert (
@@ -284,6 +285,15 @@ def test_mojibake_is_repaired():
     text = "<html><body><p>" + "北京西直门购物中心发生火灾。" * 10 + "</p></body></html>"
     broken = text.encode("gb18030").decode("latin-1").encode("utf-8")
     assert "北京西直门" in page_text(broken)
+
+
+@pytest.mark.parametrize("wrong", ["cp1252", "iso8859_15"])
+def test_mojibake_is_repaired_whichever_latin_charset_made_it(wrong):
+    # 京 is BE A9 in GBK: Windows-1252 reads BE as ¾, ISO 8859-15 as Ÿ (which Windows-1252
+    # puts on 9F, and GBK 9F A9 is 煩). 近 (BD FC) and 浓 (C5 A8) differ the same way.
+    text = "<html><body><p>" + "北京西直门附近购物中心发生火灾，浓烟弥漫。" * 10 + "</p></body></html>"
+    broken = text.encode("gb18030").decode(wrong).encode("utf-8")
+    assert page_text(broken) == text
 
 
 # --- images -----------------------------------------------------------------------------------

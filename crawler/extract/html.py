@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -23,13 +24,26 @@ _UTF8_PARSER = etree.HTMLParser(
 )
 
 
-def _cp1252_fallback(error: UnicodeError) -> tuple[bytes, int]:
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    return error.object[error.start : error.end].encode("cp1252"), error.end
+def _fallback(codec: str) -> Callable[[UnicodeError], tuple[bytes, int]]:
+    """A codecs error handler: what the encoding at hand lacks, encoded with ``codec``."""
+
+    def handler(error: UnicodeError) -> tuple[bytes, int]:
+        if not isinstance(error, UnicodeEncodeError):
+            raise error
+        return error.object[error.start : error.end].encode(codec), error.end
+
+    return handler
 
 
-codecs.register_error("govnews-cp1252", _cp1252_fallback)
+#: The 8-bit charsets a page may have been wrongly decoded with before it was saved as UTF-8:
+#: Latin-1 for most characters, and for the few it lacks (Œ, Ÿ, €...) Windows-1252 or, from
+#: older Unix tools, ISO 8859-15, which put those letters on other bytes.
+_WRONG_CHARSETS = ("govnews-cp1252", "govnews-latin9")
+codecs.register_error("govnews-cp1252", _fallback("cp1252"))
+codecs.register_error("govnews-latin9", _fallback("iso8859_15"))
+#: The everyday subset of a charset the repair decodes with: of two readings, the one with
+#: fewer characters outside it is the page (a wrong byte turns common characters rare).
+_EVERYDAY = {"gb18030": "gb2312", "big5hkscs": "big5"}
 
 
 def _repair_mojibake(text: str, rounds: int = 2) -> str:
@@ -43,24 +57,38 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
         or _CJK_RE.search(sample)
     ):
         return text
-    try:
-        raw = text.encode("latin-1", "govnews-cp1252")
-    except UnicodeEncodeError:
+    readings = []
+    for wrong in _WRONG_CHARSETS:
+        try:
+            readings.append(text.encode("latin-1", wrong))
+        except UnicodeEncodeError:
+            continue
+    if not readings:
         return text
     try:
-        return _repair_mojibake(raw.decode("utf-8"), rounds - 1)
+        return _repair_mojibake(readings[0].decode("utf-8"), rounds - 1)
     except UnicodeDecodeError:
         pass
-    for charset in dict.fromkeys((*body_charsets(raw)[:1], "gb18030", "big5hkscs")):
+    for charset in dict.fromkeys((*body_charsets(readings[0])[:1], "gb18030", "big5hkscs")):
         if not charset:
             continue
-        repaired = raw.decode(charset, "replace")
-        if (
-            _CJK_RE.search(repaired[:_MOJIBAKE_SAMPLE])
-            and repaired.count("\ufffd") < len(repaired) // 100
-        ):
-            return repaired
+        repaired = [
+            decoded
+            for raw in dict.fromkeys(readings)
+            if _CJK_RE.search((decoded := raw.decode(charset, "replace"))[:_MOJIBAKE_SAMPLE])
+            and decoded.count("\ufffd") < len(decoded) // 100
+        ]
+        if repaired:
+            return min(repaired, key=lambda decoded: _rare(decoded, charset))
     return text
+
+
+def _rare(text: str, charset: str) -> int:
+    """How many characters of ``text`` lie outside the everyday subset of ``charset``."""
+    everyday = _EVERYDAY.get(charset)
+    if everyday is None:
+        return 0
+    return len(text) - len(text.encode(everyday, "ignore").decode(everyday))
 
 
 def _decode(data: str | bytes) -> tuple[str, bytes | None]:
