@@ -291,7 +291,8 @@ def test_mojibake_is_repaired():
 def test_mojibake_is_repaired_whichever_latin_charset_made_it(wrong):
     # 京 is BE A9 in GBK: Windows-1252 reads BE as ¾, ISO 8859-15 as Ÿ (which Windows-1252
     # puts on 9F, and GBK 9F A9 is 煩). 近 (BD FC) and 浓 (C5 A8) differ the same way.
-    text = "<html><body><p>" + "北京西直门附近购物中心发生火灾，浓烟弥漫。" * 10 + "</p></body></html>"
+    paragraph = "北京西直门附近购物中心发生火灾，浓烟弥漫。" * 10
+    text = f"<html><body><p>{paragraph}</p></body></html>"
     broken = text.encode("gb18030").decode(wrong).encode("utf-8")
     assert page_text(broken) == text
 
