@@ -109,16 +109,24 @@ def index_missing(db: sqlite_utils.Database) -> int:
     """Index every article that is not in the table (all of them in the migration that adds
     it; later, when an :class:`~storage.writer.ArticleWriter` opens, those another client
     inserted or edited); return how many."""
-    done = 0
-    last_id = 0
-    while chunk := list(
+    done = last_id = 0
+    while indexed := index_next_missing(db, last_id):
+        done += indexed[0]
+        last_id = indexed[1]
+    return done
+
+
+def index_next_missing(db: sqlite_utils.Database, after: int = 0) -> tuple[int, int] | None:
+    """Index the next :data:`_CHUNK` articles after id ``after`` that are not in the table;
+    return how many and the last one's id, or None when none is left."""
+    chunk = list(
         db.query(
             f"select id, headline, body from articles where id > ? and not exists"
             f" (select 1 from {TABLE} where rowid = articles.id) order by id limit ?",
-            [last_id, _CHUNK],
+            [after, _CHUNK],
         )
-    ):
-        add(db, chunk)
-        done += len(chunk)
-        last_id = chunk[-1]["id"]
-    return done
+    )
+    if not chunk:
+        return None
+    add(db, chunk)
+    return len(chunk), chunk[-1]["id"]

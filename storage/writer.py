@@ -82,9 +82,20 @@ class ArticleWriter:
         self.index_missing()
 
     def index_missing(self) -> int:
-        """Index for search, in one transaction, every article the index lacks; return how many."""
-        with transaction(self.db):
-            return search_index.index_missing(self.db)
+        """Index for search every article the index lacks; return how many.
+
+        A transaction per few hundred articles: a catch-up after a long deferred crawl takes
+        seconds, and another writer (the next spider's batch) must not wait that long for the
+        lock.
+        """
+        done = last_id = 0
+        while True:
+            with transaction(self.db):
+                indexed = search_index.index_next_missing(self.db, last_id)
+            if indexed is None:
+                return done
+            done += indexed[0]
+            last_id = indexed[1]
 
     def write(self, articles: Iterable[Article], crawl_id: int | None = None) -> WriteResult:
         """Write one batch in one transaction; on any error nothing of the batch is kept.

@@ -103,6 +103,28 @@ def test_the_declared_headline_beats_a_longer_heading_the_title_contains():
     )
 
 
+def test_an_og_title_that_is_the_site_name_declares_no_headline():
+    html = page(
+        "<p class='site-title'>Riverside County Government</p>" + article_html(),
+        "<title>Council approves transport plan - Riverside County Government</title>"
+        "<meta property='og:title' content='Riverside County Government'>"
+        "<meta property='og:site_name' content='Riverside County Government'>",
+    )
+    headline = parse_article(html, "https://example.com/a").headline
+    assert headline == "Council approves transport plan"
+
+
+def test_a_kicker_and_its_separator_go_but_a_minus_sign_stays():
+    html = page(
+        article_html().replace(
+            "<h1>Council approves transport plan</h1>",
+            "<h1><span>Markets</span> -5% in a day</h1>",
+        ),
+        "<meta property='og:title' content='-5% in a day'>",
+    )
+    assert parse_article(html, "https://example.com/a").headline == "-5% in a day"
+
+
 def test_headline_kicker_declared_with_it_stays_and_br_separates_words():
     html = page(
         article_html().replace(
@@ -120,9 +142,11 @@ def test_headline_kicker_declared_with_it_stays_and_br_separates_words():
 def test_entities_escaped_twice_in_metadata_are_decoded():
     html = page(
         "<div><p>" + PARAGRAPHS[0] + "</p></div>",
-        "<meta property='og:title' content='Trams &amp;#038; buses &amp;quot;first&amp;quot;'>",
+        "<meta property='og:title' content='Trams &amp;#038; buses &amp;quot;first&amp;quot; "
+        "&amp;region'>",
     )
-    assert parse_article(html, "https://example.com/a").headline == 'Trams & buses "first"'
+    # "&region" is no entity without its semicolon (a browser would read ®ion)
+    assert parse_article(html, "https://example.com/a").headline == 'Trams & buses "first" &region'
 
 
 def test_headline_between_cjk_title_parts():
@@ -287,13 +311,16 @@ def test_mojibake_is_repaired():
     assert "北京西直门" in page_text(broken)
 
 
-@pytest.mark.parametrize("wrong", ["cp1252", "iso8859_15"])
-def test_mojibake_is_repaired_whichever_latin_charset_made_it(wrong):
+@pytest.mark.parametrize(
+    ("page_charset", "wrong"),
+    [("gb18030", "cp1252"), ("gb18030", "iso8859_15"), ("utf-8", "iso8859_15")],
+)
+def test_mojibake_is_repaired_whichever_latin_charset_made_it(page_charset, wrong):
     # 京 is BE A9 in GBK: Windows-1252 reads BE as ¾, ISO 8859-15 as Ÿ (which Windows-1252
     # puts on 9F, and GBK 9F A9 is 煩). 近 (BD FC) and 浓 (C5 A8) differ the same way.
     paragraph = "北京西直门附近购物中心发生火灾，浓烟弥漫。" * 10
     text = f"<html><body><p>{paragraph}</p></body></html>"
-    broken = text.encode("gb18030").decode(wrong).encode("utf-8")
+    broken = text.encode(page_charset).decode(wrong).encode("utf-8")
     assert page_text(broken) == text
 
 

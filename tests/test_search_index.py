@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import sqlite_utils
 
 from crawler.items import Article
 from storage import queries, search_index
-from storage.db import connect
+from storage import writer as writer_module
+from storage.db import connect, transaction
 from storage.migrations import migrations
 from storage.queries import search
 from storage.writer import ArticleWriter
@@ -237,3 +239,29 @@ def test_a_writer_that_defers_the_index_leaves_search_to_index_missing(db) -> No
     assert ids(db, "正文") == [1]
     assert writer.index_missing() == 0
     db.execute("insert into articles_fts_words (articles_fts_words) values ('integrity-check')")
+
+
+def test_a_deferred_catch_up_lets_other_writers_in_between_its_chunks(
+    tmp_path: Path, db, monkeypatch
+) -> None:
+    writer = ArticleWriter(db, index_search=False)
+    stored = writer.write([article(10 + n, f"Deferred {n}", f"Word{n} text.") for n in range(5)])
+    monkeypatch.setattr(search_index, "_CHUNK", 2)
+    other = sqlite3.connect(tmp_path / "govnews.db", timeout=0, isolation_level=None)
+    other_got_the_lock = []
+
+    @contextmanager
+    def transaction_after_another_writer(database):
+        try:  # what a second writer (the next batch, another crawl) finds at this moment
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            other_got_the_lock.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            other_got_the_lock.append(False)
+        with transaction(database):
+            yield database
+
+    monkeypatch.setattr(writer_module, "transaction", transaction_after_another_writer)
+    assert writer.index_missing() == 5
+    assert other_got_the_lock == [True] * 4  # before each of 3 chunks, and before finding none
+    assert [ids(db, f"word{n}") for n in (0, 4)] == [[stored.ids[0]], [stored.ids[4]]]

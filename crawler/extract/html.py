@@ -65,10 +65,16 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
             continue
     if not readings:
         return text
-    try:
-        return _repair_mojibake(readings[0].decode("utf-8"), rounds - 1)
-    except UnicodeDecodeError:
-        pass
+    utf8 = []
+    for raw in dict.fromkeys(readings):
+        try:
+            utf8.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    if utf8:
+        # Chinese read back from the wrong reading is full of rare characters; other text
+        # ties, and the Windows-1252 reading (the first) is the likelier one.
+        return _repair_mojibake(min(utf8, key=lambda text: _rare(text, "gb18030")), rounds - 1)
     for charset in dict.fromkeys((*body_charsets(readings[0])[:1], "gb18030", "big5hkscs")):
         if not charset:
             continue

@@ -17,8 +17,9 @@ _TITLE_SPLIT_RE = re.compile(
     r"|(?<=[\u3400-\u9fff」》）”\d])[-－](?=[\u3400-\u9fff《「（“])"
 )
 _NORM_RE = re.compile(r"[\W_]+")
-#: What sites print between a kicker and the headline after it.
-_KICKER_SEPARATORS = " :|/-–—·•»>"
+#: What sites print between a kicker and the headline after it (a space after it: "-5 %" is
+#: a headline's start).
+_KICKER_SEPARATOR_RE = re.compile(r"^[:|/\-–—·•»>]+\s+")
 #: A named, decimal or hexadecimal character reference.
 _ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 #: Whitespace-normalised start of the text, computed inside libxml2.
@@ -49,7 +50,11 @@ def clean(text: str | None) -> str:
     leave by escaping what was escaped already."""
     # split() breaks at exactly what the regex \s matches, several times faster than sub()
     text = " ".join((text or "").split())
-    return html.unescape(text) if "&" in text and _ENTITY_RE.search(text) else text
+    return _ENTITY_RE.sub(_unescape, text) if "&" in text else text
+
+
+def _unescape(entity: re.Match[str]) -> str:
+    return html.unescape(entity[0])
 
 
 def text_of(el: etree._Element) -> str:
@@ -124,14 +129,17 @@ def _after_kicker(el: etree._Element) -> str | None:
     if not len(el) or (len(el) == 1 and not _has_text(el[0].tail)):
         return None
     first = el[0]
-    if _has_text(el.text) or first.tag == "br" or not text_of(first):
+    if _has_text(el.text) or not isinstance(first.tag, str) or first.tag == "br":
+        return None
+    if not text_of(first):
         return None
     rest = [first.tail or ""]
     for child in first.itersiblings():
-        rest.append(text_of(child) if child.tag != "br" else " ")
+        if isinstance(child.tag, str):
+            rest.append(text_of(child) if child.tag != "br" else " ")
         rest.append(child.tail or "")
     # The separator printed between kicker and headline ("Corona-Pandemie - ...") goes too.
-    return clean("".join(rest)).lstrip(_KICKER_SEPARATORS) or None
+    return _KICKER_SEPARATOR_RE.sub("", clean("".join(rest))) or None
 
 
 def headline(
@@ -154,7 +162,8 @@ def headline(
     # A heading, or a heading after its kicker, that is exactly the headline the page declares
     # (JSON-LD, og:title) is the headline, however many other headings <title> also contains
     # (the blog's name, a section).
-    declared = {_norm(ld), _norm(og)} - {""}
+    # og:title is no headline where it is the site's name, as on every page of some sites.
+    declared = {_norm(ld), _norm(og)} - {"", _norm(meta.get("og:site_name", ""))}
     exact = [
         text
         for pair in candidates
