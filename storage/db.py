@@ -10,6 +10,7 @@ every multi-statement write goes through :func:`transaction`, which starts with
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,13 +43,30 @@ def connect(path: str | Path = DEFAULT_PATH, *, readonly: bool = False) -> sqlit
         return db
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    # WAL is persistent in the file: readers and the writer stop blocking each other.
-    db.enable_wal()
+    _enable_wal(db)
     # In WAL mode NORMAL is durable except for the last commits on power loss; much faster.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
     return db
+
+
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    """Switch the file to WAL, which is persistent in it: readers and the writer stop blocking
+    each other.
+
+    Two connections switching a new file at the same moment deadlock, and SQLite then fails
+    one of them at once rather than after the busy timeout: that one tries again.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager
