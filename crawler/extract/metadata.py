@@ -129,9 +129,12 @@ def _after_kicker(el: etree._Element) -> str | None:
     if not len(el) or (len(el) == 1 and not _has_text(el[0].tail)):
         return None
     first = el[0]
-    if _has_text(el.text) or not isinstance(first.tag, str) or first.tag == "br":
-        return None
-    if not text_of(first):
+    if (
+        _has_text(el.text)
+        or not isinstance(first.tag, str)
+        or first.tag == "br"
+        or not text_of(first)
+    ):
         return None
     rest = [first.tail or ""]
     for child in first.itersiblings():
@@ -160,9 +163,8 @@ def headline(
     shortest = max(4, len(_norm(_longest(_segments(page_title)))) // 2)
     candidates = _headings(headings)
     # A heading, or a heading after its kicker, that is exactly the headline the page declares
-    # (JSON-LD, og:title) is the headline, however many other headings <title> also contains
-    # (the blog's name, a section).
-    # og:title is no headline where it is the site's name, as on every page of some sites.
+    # (JSON-LD; og:title, unless it is the site's name, as on every page of some sites) is the
+    # headline, however many other headings <title> also contains (the blog's name, a section).
     declared = {_norm(ld), _norm(og)} - {"", _norm(meta.get("og:site_name", ""))}
     exact = [
         text
