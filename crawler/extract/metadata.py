@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 
-from crawler.normalize import absolute_url
+from crawler.normalize import absolute_url, has_text
+from crawler.parsers.common import element_text
 
 #: Separators sites put between the headline and their own name in ``<title>``.
 _TITLE_SPLIT_RE = re.compile(
@@ -59,24 +59,7 @@ def _unescape(entity: re.Match[str]) -> str:
 
 def text_of(el: etree._Element) -> str:
     """The element's text; a ``<br>`` in it separates words as it separates lines."""
-    if el.find(".//br") is None:
-        return clean("".join(el.itertext()))
-    return clean("".join(_text_parts(el, top=True)))
-
-
-def _has_text(*texts: str | None) -> bool:
-    return any(text and not text.isspace() for text in texts)
-
-
-def _text_parts(el: etree._Element, top: bool = False) -> Iterator[str]:
-    if el.tag == "br":
-        yield " "
-    elif isinstance(el.tag, str):
-        yield el.text or ""
-        for child in el:
-            yield from _text_parts(child)
-    if not top:
-        yield el.tail or ""
+    return clean(element_text(el))
 
 
 def _norm(text: str) -> str:
@@ -107,14 +90,13 @@ def _longest(parts: list[str]) -> str:
     return max(parts, key=lambda p: len(_norm(p))) if parts else ""
 
 
-def _headings(elements: list[etree._Element]) -> list[tuple[str, str | None]]:
-    """Texts of headings and title-classed elements, the headline candidates: each as the
-    whole text and as the text after a kicker (None when there is none)."""
+def _headings(elements: list[etree._Element]) -> list[tuple[etree._Element, str]]:
+    """Headings and title-classed elements with their texts: the headline candidates."""
     found = []
     for el in elements:
         text = text_of(el)
         if 3 < len(text) < _MAX_HEADLINE:
-            found.append((text, _after_kicker(el)))
+            found.append((el, text))
             if len(found) >= _MAX_HEADINGS:
                 break
     return found
@@ -124,13 +106,13 @@ def _after_kicker(el: etree._Element) -> str | None:
     """The text of a heading after its first child element, when the heading starts with one
     ("<h1><span>Open Future</span> Why ...</h1>"): a kicker, a topic label or a date that the
     site prints above or before the headline proper. Wrappers with one child are looked into."""
-    while len(el) == 1 and el[0].tag != "br" and not _has_text(el.text, el[0].tail):
+    while len(el) == 1 and el[0].tag != "br" and not (has_text(el.text) or has_text(el[0].tail)):
         el = el[0]
-    if not len(el) or (len(el) == 1 and not _has_text(el[0].tail)):
+    if not len(el) or (len(el) == 1 and not has_text(el[0].tail)):
         return None
     first = el[0]
     if (
-        _has_text(el.text)
+        has_text(el.text)
         or not isinstance(first.tag, str)
         or first.tag == "br"
         or not text_of(first)
@@ -166,16 +148,17 @@ def headline(
     # (JSON-LD; og:title, unless it is the site's name, as on every page of some sites) is the
     # headline, however many other headings <title> also contains (the blog's name, a section).
     declared = {_norm(ld), _norm(og)} - {"", _norm(meta.get("og:site_name", ""))}
-    exact = [
-        text
-        for pair in candidates
-        for text in pair
-        if text and len(key := _norm(text)) >= shortest and key in declared
-    ]
-    if exact:
-        return max(exact, key=lambda text: len(_norm(text)))
+    if declared:
+        exact = [
+            text
+            for el, whole in candidates
+            for text in (whole, _after_kicker(el))
+            if text and len(key := _norm(text)) >= shortest and key in declared
+        ]
+        if exact:
+            return max(exact, key=lambda text: len(_norm(text)))
     best = best_key = ""
-    for text, _ in candidates:
+    for _, text in candidates:
         key = _norm(text)
         if len(key) >= shortest and len(key) > len(best_key) and any(key in r for r in refs):
             best, best_key = text, key
