@@ -21,7 +21,7 @@ whose text another client changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import sqlite_utils
@@ -109,24 +109,20 @@ def index_missing(db: sqlite_utils.Database) -> int:
     """Index every article that is not in the table (all of them in the migration that adds
     it; later, when an :class:`~storage.writer.ArticleWriter` opens, those another client
     inserted or edited); return how many."""
-    done = last_id = 0
-    while indexed := index_next_missing(db, last_id):
-        done += indexed[0]
-        last_id = indexed[1]
-    return done
+    return sum(index_missing_chunks(db))
 
 
-def index_next_missing(db: sqlite_utils.Database, after: int = 0) -> tuple[int, int] | None:
-    """Index the next :data:`_CHUNK` articles after id ``after`` that are not in the table;
-    return how many and the last one's id, or None when none is left."""
-    chunk = list(
+def index_missing_chunks(db: sqlite_utils.Database) -> Iterator[int]:
+    """:func:`index_missing` a chunk of :data:`_CHUNK` articles per step, each step yielding
+    how many it indexed: a caller may commit between steps."""
+    last_id = 0
+    while chunk := list(
         db.query(
             f"select id, headline, body from articles where id > ? and not exists"
             f" (select 1 from {TABLE} where rowid = articles.id) order by id limit ?",
-            [after, _CHUNK],
+            [last_id, _CHUNK],
         )
-    )
-    if not chunk:
-        return None
-    add(db, chunk)
-    return len(chunk), chunk[-1]["id"]
+    ):
+        add(db, chunk)
+        last_id = chunk[-1]["id"]
+        yield len(chunk)

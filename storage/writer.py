@@ -88,14 +88,14 @@ class ArticleWriter:
         seconds, and another writer (the next spider's batch) must not wait that long for the
         lock.
         """
-        done = last_id = 0
+        done = 0
+        chunks = search_index.index_missing_chunks(self.db)
         while True:
             with transaction(self.db):
-                indexed = search_index.index_next_missing(self.db, last_id)
-            if indexed is None:
+                indexed = next(chunks, 0)
+            if not indexed:
                 return done
-            done += indexed[0]
-            last_id = indexed[1]
+            done += indexed
 
     def write(self, articles: Iterable[Article], crawl_id: int | None = None) -> WriteResult:
         """Write one batch in one transaction; on any error nothing of the batch is kept.
@@ -105,31 +105,29 @@ class ArticleWriter:
         """
         articles = list(articles)
         with transaction(self.db):
-            return _Batch(self.db, articles, crawl_id, self.index_search).write()
+            batch = _Batch(self.db, articles, crawl_id)
+            result = batch.write()
+            if self.index_search:
+                # One statement for the batch: FTS5 flushes its pending index data at every
+                # statement that writes to it, so one per article made the writer 1.7x slower.
+                search_index.add(self.db, [*batch.new, *batch.reindex.values()])
+            return result
 
 
 class _Batch:
     """One write: decide each article's outcome in memory, then write with few statements.
 
-    The batch's text goes into the word index in one statement (``search_index.add``): FTS5
-    flushes its pending index data at every statement that writes to it, so one statement per
-    article made the writer 1.7x slower. Rows of plain tables go in with ``executemany``.
-    Articles are decided in input order against the stored rows and the batch's earlier
-    articles, so a batch means the same as writing its articles one by one (except that an
-    article new in this batch keeps no version of text it had earlier in the same batch).
+    Rows go in with ``executemany``; the texts to index are left in :attr:`new` and
+    :attr:`reindex` for the writer. Articles are decided in input order against the stored rows
+    and the batch's earlier articles, so a batch means the same as writing its articles one by
+    one (except that an article new in this batch keeps no version of text it had earlier in
+    the same batch).
     """
 
-    def __init__(
-        self,
-        db: sqlite_utils.Database,
-        articles: list[Article],
-        crawl_id: int | None,
-        index_search: bool = True,
-    ) -> None:
+    def __init__(self, db: sqlite_utils.Database, articles: list[Article], crawl_id: int | None):
         self.db = db
         self.articles = articles
         self.crawl_id = crawl_id
-        self.index_search = index_search
         self.now = utcnow()
         #: Stored and new records (row + ``id`` + ``images``) by ``url`` and ``canonical_url``.
         self.index: dict[str, dict[str, Any]] = {}
@@ -232,8 +230,6 @@ class _Batch:
             self.db.conn.executemany(
                 _INSERT_ARTICLE, [[record[name] for name in _NEW_COLUMNS] for record in self.new]
             )
-        if self.index_search:
-            search_index.add(self.db, [*self.new, *self.reindex.values()])
         self.db.conn.executemany(
             _INSERT_IMAGE,
             [
