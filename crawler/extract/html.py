@@ -57,16 +57,18 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
         or _CJK_RE.search(sample)
     ):
         return text
-    readings = []
+    readings: list[bytes] = []  # the distinct ones, Windows-1252's first
     for wrong in _WRONG_CHARSETS:
         try:
-            readings.append(text.encode("latin-1", wrong))
+            reading = text.encode("latin-1", wrong)
         except UnicodeEncodeError:
             continue
+        if reading not in readings:
+            readings.append(reading)
     if not readings:
         return text
     utf8 = []
-    for raw in dict.fromkeys(readings):
+    for raw in readings:
         try:
             utf8.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -80,7 +82,7 @@ def _repair_mojibake(text: str, rounds: int = 2) -> str:
             continue
         repaired = [
             decoded
-            for raw in dict.fromkeys(readings)
+            for raw in readings
             if _CJK_RE.search((decoded := raw.decode(charset, "replace"))[:_MOJIBAKE_SAMPLE])
             and decoded.count("\ufffd") < len(decoded) // 100
         ]
