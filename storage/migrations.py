@@ -204,3 +204,21 @@ def m005_drop_trigram_index(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute("DROP TABLE IF EXISTS articles_fts")
     search_index.index_missing(db)
+
+
+@migrations()
+def m006_search_index_automerge(db: sqlite_utils.Database) -> None:
+    """Let the word index merge its segments 16 at a time, not 4 (issue 7).
+
+    FTS5 writes a new index segment for every statement that adds text (one per batch) and, by
+    default, merges a level's segments into one of the next level as soon as there are 4:
+    every entry is rewritten once per level. Merging 16 at a time halves the levels, so an
+    entry is rewritten half as often. At 50,000 synthetic articles, written alternately into
+    two files, the writer went from 1,333 to 1,539 articles/s; a query reads up to 15 segments
+    of a level instead of 3, and search p95 went from 5.7 to 6.0 ms (English) and from 3.5 to
+    3.8 ms (Chinese). The setting is kept in the index's own config table.
+    """
+    table = search_index.TABLE
+    db.execute(
+        f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', ?)", [search_index.AUTOMERGE]
+    )

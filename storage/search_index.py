@@ -27,6 +27,9 @@ from typing import Any
 import sqlite_utils
 
 TABLE = "articles_fts_words"
+#: Segments of one level that FTS5 merges into one segment of the next (its ``automerge``
+#: option: default 4, at most 16), set by migration m006: fewer merges for the writer.
+AUTOMERGE = 16
 #: Characters indexed one window each: CJK ideographs (with 々〆〇), kana and bopomofo letters
 #: (not their punctuation, such as ・, which ends a run like any other).
 CJK = (

@@ -210,6 +210,21 @@ def test_a_batch_larger_than_one_insert_statement_is_indexed_whole(db) -> None:
     assert db["articles_fts_words"].count == 3 + 700
 
 
+def test_the_index_merges_16_segments_at_a_time_and_still_finds_every_article(db) -> None:
+    def option(name: str) -> int | None:
+        row = db.execute("select v from articles_fts_words_config where k = ?", [name]).fetchone()
+        return row and row[0]
+
+    assert option("automerge") == search_index.AUTOMERGE == 16
+    writer = ArticleWriter(db)
+    # One segment per batch: 40 batches make the index merge twice, and part of it not yet.
+    written = [
+        writer.write([article(200 + n, f"Segment {n}", f"Word{n}.")]).ids[0] for n in range(40)
+    ]
+    assert [ids(db, f"word{n}") for n in range(40)] == [[i] for i in written]
+    db.execute("insert into articles_fts_words (articles_fts_words) values ('integrity-check')")
+
+
 def test_a_new_article_after_the_last_one_was_deleted_takes_its_id_cleanly(db) -> None:
     db["articles"].delete(3)  # another client; its index row goes with it (trigger)
     (new_id,) = ArticleWriter(db).write([article(9, "Harbin ice festival", "Snow.")]).ids

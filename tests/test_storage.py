@@ -75,8 +75,8 @@ def clock(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_fresh_db_is_at_latest_version_in_wal(tmp_path: Path, db: sqlite_utils.Database) -> None:
-    assert schema_version(db) == len(migrations._migrations) == 5
-    assert db.execute("pragma user_version").fetchone()[0] == 5
+    assert schema_version(db) == len(migrations._migrations) == 6
+    assert db.execute("pragma user_version").fetchone()[0] == 6
     assert db.journal_mode == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     assert db.execute("pragma busy_timeout").fetchone()[0] == 30_000
@@ -107,11 +107,11 @@ def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
     applied = [m.name for m in migrations.applied(db)]
     assert applied == [
         "m001_initial", "m002_article_versions", "m003_page_validators", "m004_articles_fts_words",
-        "m005_drop_trigram_index",
+        "m005_drop_trigram_index", "m006_search_index_automerge",
     ]  # fmt: skip
     assert migrate(db) == []
     assert [m.name for m in migrations.applied(db)] == applied
-    assert db["_sqlite_migrations"].count == 5
+    assert db["_sqlite_migrations"].count == 6
 
 
 def test_migration_moves_a_db_made_by_the_first_schema_forward(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_migration_moves_a_db_made_by_the_first_schema_forward(tmp_path: Path) -
     old.close()
 
     db = connect(path)
-    assert schema_version(db) == 5
+    assert schema_version(db) == len(migrations._migrations)
     row = article_by_url(db, "https://a.example/1")
     assert row["headline"] == "Old headline"
     assert row["first_seen"] == "2023-01-01T00:00:00+00:00"
