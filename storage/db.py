@@ -23,6 +23,12 @@ from storage.migrations import migrations
 DEFAULT_PATH = "govnews.db"
 #: Seconds a connection waits for another writer before "database is locked".
 BUSY_TIMEOUT = 30.0
+#: WAL pages (4 KiB each) a commit lets pile up before it copies them into the file (SQLite's
+#: default: 1,000). Each checkpoint ends in an fsync, and a crawl's commits come every few
+#: hundred milliseconds: at 10,000 pages, 50,000 synthetic articles were written 27 % faster
+#: without the search index and 9 % faster with it (alternating into two files). The ``-wal``
+#: file grows to about 40 MB and is reused at that size.
+WAL_CHECKPOINT_PAGES = 10_000
 #: A failure of the database itself (locked past the busy timeout, disk full, read-only file)
 #: rather than of the data written; callers outside storage catch it without importing sqlite3.
 OperationalError = sqlite3.OperationalError
@@ -46,6 +52,7 @@ def connect(path: str | Path = DEFAULT_PATH, *, readonly: bool = False) -> sqlit
     _enable_wal(db)
     # In WAL mode NORMAL is durable except for the last commits on power loss; much faster.
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
     return db

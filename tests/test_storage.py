@@ -92,6 +92,7 @@ def test_fresh_db_is_at_latest_version_in_wal(tmp_path: Path, db: sqlite_utils.D
     assert not [t for t in db.table_names() if t.startswith("articles_fts") and "words" not in t]
     assert {t.name for t in db.triggers} == {"articles_words_ad", "articles_words_au"}
     assert db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+    assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == 10_000
     ArticleWriter(db).write([article()])
     assert (tmp_path / "govnews.db-wal").exists()
     # WAL is a property of the file: any other client opens it in WAL mode too.
