@@ -27,7 +27,7 @@ BUSY_TIMEOUT = 30.0
 #: default: 1,000). Each checkpoint ends in an fsync, and a crawl's commits come every few
 #: hundred milliseconds: at 10,000 pages, 50,000 synthetic articles were written 27 % faster
 #: without the search index and 9 % faster with it (alternating into two files). The ``-wal``
-#: file grows to about 40 MB and is reused at that size.
+#: file grows to about 40 MB (more behind a long reader) and is reused at that size.
 WAL_CHECKPOINT_PAGES = 10_000
 #: A failure of the database itself (locked past the busy timeout, disk full, read-only file)
 #: rather than of the data written; callers outside storage catch it without importing sqlite3.

@@ -27,9 +27,14 @@ from typing import Any
 import sqlite_utils
 
 TABLE = "articles_fts_words"
-#: Segments of one level that FTS5 merges into one segment of the next (its ``automerge``
-#: option: default 4, at most 16), set by migration m006: fewer merges for the writer.
+#: Segments of one level that FTS5 starts merging, a few pages per write, into one segment of
+#: the next (its ``automerge`` option; FTS5's default: 4): fewer levels, so each entry is
+#: rewritten less often. Set by migration m006, with :data:`CRISISMERGE`.
 AUTOMERGE = 16
+#: Segments of one level that FTS5 merges at once, inside the write that made the last one
+#: (``crisismerge``; default 16). Above :data:`AUTOMERGE`, so that merging stays gradual: at
+#: 16 and 16 every merge was a whole level at once, and one batch of 50 took 853 ms.
+CRISISMERGE = 64
 #: Characters indexed one window each: CJK ideographs (with 々〆〇), kana and bopomofo letters
 #: (not their punctuation, such as ・, which ends a run like any other).
 CJK = (
