@@ -80,6 +80,12 @@ def test_headline_ignores_a_section_name_h1():
             '<script type="application/ld+json">'
             '{"@type": "NewsArticle", "headline": "Council approves transport plan"}</script>',
         ),
+        # the separator in the kicker's tail, the space before the headline inside its element
+        (
+            "<h1><span>Transport</span>:<span> Council approves transport plan</span></h1>",
+            "<title>Transport: Council approves transport plan</title>"
+            "<meta property='og:title' content='Council approves transport plan'>",
+        ),
     ],
 )
 def test_headline_without_a_kicker_the_page_does_not_declare(heading, head):

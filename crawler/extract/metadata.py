@@ -102,29 +102,19 @@ def _headings(elements: list[etree._Element]) -> list[tuple[etree._Element, str]
     return found
 
 
-def _after_kicker(el: etree._Element) -> str | None:
-    """The text of a heading after its first child element, when the heading starts with one
+def _after_kicker(el: etree._Element, text: str) -> str | None:
+    """A heading's ``text`` after its first child element, when the heading starts with one
     ("<h1><span>Open Future</span> Why ...</h1>"): a kicker, a topic label or a date that the
     site prints above or before the headline proper. Wrappers with one child are looked into."""
     while len(el) == 1 and el[0].tag != "br" and not (has_text(el.text) or has_text(el[0].tail)):
         el = el[0]
-    if not len(el) or (len(el) == 1 and not has_text(el[0].tail)):
+    if not len(el) or has_text(el.text) or not isinstance(el[0].tag, str) or el[0].tag == "br":
         return None
-    first = el[0]
-    if (
-        has_text(el.text)
-        or not isinstance(first.tag, str)
-        or first.tag == "br"
-        or not text_of(first)
-    ):
+    kicker = text_of(el[0])
+    if not kicker or not text.startswith(kicker):
         return None
-    rest = [first.tail or ""]
-    for child in first.itersiblings():
-        if isinstance(child.tag, str):
-            rest.append(text_of(child) if child.tag != "br" else " ")
-        rest.append(child.tail or "")
     # The separator printed between kicker and headline ("Corona-Pandemie - ...") goes too.
-    return _KICKER_SEPARATOR_RE.sub("", clean("".join(rest))) or None
+    return _KICKER_SEPARATOR_RE.sub("", text[len(kicker) :].lstrip()) or None
 
 
 def headline(
@@ -152,7 +142,7 @@ def headline(
         exact = [
             text
             for el, whole in candidates
-            for text in (whole, _after_kicker(el))
+            for text in (whole, _after_kicker(el, whole))
             if text and len(key := _norm(text)) >= shortest and key in declared
         ]
         if exact:
