@@ -27,13 +27,10 @@ from typing import Any
 import sqlite_utils
 
 TABLE = "articles_fts_words"
-#: Segments of one level that FTS5 starts merging, a few pages per write, into one segment of
-#: the next (its ``automerge`` option; FTS5's default: 4): fewer levels, so each entry is
-#: rewritten less often. Set by migration m006, with :data:`CRISISMERGE`.
+#: FTS5's ``automerge`` and ``crisismerge`` options for the table (defaults 4 and 16), set by
+#: migration m006, which says why and what they measured: a level's segments are merged
+#: gradually once there are 16, and all at once only at 64.
 AUTOMERGE = 16
-#: Segments of one level that FTS5 merges at once, inside the write that made the last one
-#: (``crisismerge``; default 16). Above :data:`AUTOMERGE`, so that merging stays gradual: at
-#: 16 and 16 every merge was a whole level at once, and one batch of 50 took 853 ms.
 CRISISMERGE = 64
 #: Characters indexed one window each: CJK ideographs (with 々〆〇), kana and bopomofo letters
 #: (not their punctuation, such as ・, which ends a run like any other).
