@@ -62,33 +62,51 @@ _TYPES = {".html": b"text/html; charset=utf-8", ".txt": b"text/plain; charset=ut
 
 # --------------------------------------------------------------------------------------------
 # The static server: asyncio, keep-alive, one process of its own so it never shares a GIL with
-# the crawl. ``http.server`` (thread per connection, one request per connection by default)
-# costs more CPU per page than the bare spider does, and on a 2-core machine that CPU is taken
-# from the crawl being measured.
+# the crawl, every response built in memory before the first request. On a 2-core machine the
+# server's CPU is taken from the crawl being measured, and a real site's server runs on machines
+# of its own: ``http.server`` (thread per connection, one request per connection by default)
+# costs more CPU per page than the bare spider does, and reading each file per request cost
+# ~0.25 ms per page, against ~0.09 ms for sending a prepared response (Finding 17).
+
+
+def _load_responses(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` as a whole HTTP response, by its URL path (a folder's
+    ``index.html`` also as the folder's path)."""
+    responses = {}
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        body = path.read_bytes()
+        ctype = _TYPES.get(path.suffix, b"application/octet-stream")
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
+        url_path = "/" + path.relative_to(root).as_posix()
+        responses[url_path] = response = head + str(len(body)).encode() + b"\r\n\r\n" + body
+        if path.name == "index.html":
+            responses[url_path.removesuffix("index.html")] = response
+    return responses
+
+
+_NOT_FOUND = (
+    b"HTTP/1.1 404 Not Found\r\nContent-Type: " + _TYPES[".txt"]
+    + b"\r\nContent-Length: 9\r\n\r\nnot found"
+)  # fmt: skip
 
 
 async def _serve_connection(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, root: Path, served: Synchronized
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    responses: dict[str, bytes],
+    served: Synchronized,
 ) -> None:
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
             target = head.split(b" ", 2)[1].decode("latin-1")
-            rel = unquote(urlsplit(target).path).lstrip("/")
-            path = (root / rel / "index.html") if rel.endswith("/") or not rel else root / rel
-            resolved = path.resolve()
-            if resolved.is_relative_to(root) and resolved.is_file():
-                status, body = b"200 OK", resolved.read_bytes()
-                ctype = _TYPES.get(resolved.suffix, b"application/octet-stream")
-            else:
-                status, body, ctype = b"404 Not Found", b"not found", _TYPES[".txt"]
+            response = responses.get(unquote(urlsplit(target).path), _NOT_FOUND)
             # Counted before sending: once the client has the page, the count includes it.
             with served.get_lock():
                 served.value += 1
-            writer.write(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype
-                + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )  # fmt: skip
+            writer.write(response)
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
@@ -97,9 +115,11 @@ async def _serve_connection(
 
 
 def _run_server(root: Path, port: multiprocessing.Queue, served: Synchronized) -> None:
+    responses = _load_responses(root.resolve())
+
     async def main() -> None:
         server = await asyncio.start_server(
-            lambda r, w: _serve_connection(r, w, root.resolve(), served), "127.0.0.1", 0
+            lambda r, w: _serve_connection(r, w, responses, served), "127.0.0.1", 0
         )
         port.put(server.sockets[0].getsockname()[1])
         await server.serve_forever()
