@@ -114,3 +114,5 @@ EXTENSIONS = {
 GOVNEWS_GC_THRESHOLD = 3000
 
 LOG_LEVEL = "INFO"
+# Scrapy's formatter, without building the per-page DEBUG lines LOG_LEVEL hides.
+LOG_FORMATTER = "crawler.logformatter.LevelLogFormatter"
