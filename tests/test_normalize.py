@@ -201,6 +201,42 @@ def test_normalize_date_timezones(value, tz, expected):
     assert normalize_date(value, tz) == expected
 
 
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except (ValueError, OverflowError) as exc:
+        return type(exc)
+
+
+@given(
+    moment=st.datetimes(timezones=st.integers(-16 * 60, 16 * 60).map(
+        lambda minutes: timezone(timedelta(minutes=minutes)))),
+    tz=st.sampled_from(["Asia/Shanghai", "UTC", "Europe/London", "America/New_York"]),
+)  # fmt: skip
+def test_a_date_in_normalize_dates_own_shape_reads_as_the_rules_read_it(moment, tz):
+    rules = normalize._parse_date_text.__wrapped__
+    for text in (moment.isoformat(timespec="seconds"), moment.date().isoformat()):
+        assert _outcome(normalize_date, text, tz) == _outcome(rules, text, tz)
+
+
+@pytest.mark.parametrize(
+    ("text", "read_directly"),
+    [
+        ("2022-12-21", True),
+        ("2022-12-21T15:42:07+08:00", True),
+        ("1900-01-01T10:00:00+08:00", True),  # becomes Shanghai's local mean time, +08:05:43
+        ("2565-01-01", False),  # a Buddhist-era year: 2022
+        ("2022-02-30", False),
+        ("2022-12-21T15:42:07", False),  # naive: the rules read it in the time zone
+        ("2022-12-21T15:42:07.5+08:00", False),
+        ("2022-12-21 15:42:07+08:00", False),
+    ],
+)
+def test_normalized_dates_are_read_without_the_rules(text, read_directly):
+    assert (normalize._normalized_again(text, "Asia/Shanghai") is not None) is read_directly
+    assert normalize_date(normalize_date(text)) == normalize_date(text)
+
+
 @given(
     st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1)),
     st.sampled_from(["Asia/Shanghai", "UTC", "Europe/Berlin", "America/New_York"]),
