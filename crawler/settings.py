@@ -114,5 +114,5 @@ EXTENSIONS = {
 GOVNEWS_GC_THRESHOLD = 3000
 
 LOG_LEVEL = "INFO"
-# Scrapy's formatter, without building the per-page DEBUG lines LOG_LEVEL hides.
+# Scrapy's formatter, without building the per-page DEBUG lines no log handler would write.
 LOG_FORMATTER = "crawler.logformatter.LevelLogFormatter"

@@ -118,3 +118,12 @@ def test_any_static_file_server_can_serve_the_mirror(tmp_path):
         server.wait(timeout=10)
     urls = {r["url"] for r in rows(db, "select url from articles")}
     assert {re.sub(r"^https?://[^/]+", "", u) for u in urls} == mirrored_articles()
+
+
+def test_scrapys_per_page_debug_lines_are_written_at_debug(crawled, tmp_path):
+    # LevelLogFormatter skips them only where no handler would write them (crawler/logformatter.py)
+    _, server, info_log = crawled
+    debug_log = crawl(tmp_path / "debug.db", server.url, "-L", "DEBUG")
+    assert re.search(r"DEBUG: Crawled \(200\) <GET https://govt\.chinadaily\.com\.cn/", debug_log)
+    assert f"DEBUG: Scraped from <200 {SEED_URL}>" in debug_log
+    assert "Crawled (200)" not in info_log
