@@ -70,12 +70,12 @@ _TYPES = {".html": b"text/html; charset=utf-8", ".txt": b"text/plain; charset=ut
 
 
 def _load_responses(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` as a whole HTTP response, by its URL path (a folder's
-    ``index.html`` also as the folder's path)."""
+    """Every file under ``root`` (resolved) as a whole HTTP response, by its URL path (a
+    folder's ``index.html`` also as the folder's path); any other path gets a 404."""
     responses = {}
     for path in root.rglob("*"):
-        if not path.is_file():
-            continue
+        if not path.is_file() or not path.resolve().is_relative_to(root):
+            continue  # a link out of the mirror is not served
         body = path.read_bytes()
         ctype = _TYPES.get(path.suffix, b"application/octet-stream")
         head = b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
@@ -142,7 +142,7 @@ class Server:
                 target=_run_server, args=(self.root, ports, self.served), daemon=True
             )
             self.proc.start()
-            self.url = f"http://127.0.0.1:{ports.get(timeout=30)}"
+            self.url = f"http://127.0.0.1:{ports.get(timeout=120)}"  # once loaded
         else:  # the project's own threaded server (crawler.mirror.serve_mirror), for comparison
             from tests.server import MirrorServer
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -49,6 +51,31 @@ def test_synthetic_articles_have_three_images_and_both_languages():
     assert len({a.url for a in items}) == 50
     assert all(len(a.images) == 3 for a in items)
     assert {a.lang for a in items} == {"en", "zh"}
+
+
+def test_the_mirror_server_serves_each_file_once_built_and_nothing_else(tmp_path):
+    root = tmp_path / "mirror"
+    (root / "host" / "news").mkdir(parents=True)
+    (root / "host" / "news" / "index.html").write_bytes(b"<p>list</p>")
+    (root / "host" / "a b.html").write_bytes("<p>été</p>".encode())
+    (root / "host" / "robots.txt").write_bytes(b"User-agent: *")
+    (tmp_path / "secret.txt").write_bytes(b"outside")
+    (root / "host" / "link.txt").symlink_to(tmp_path / "secret.txt")
+
+    def get(server: crawl.Server, path: str) -> tuple[int, str, bytes]:
+        with urllib.request.urlopen(server.url + path) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+
+    with crawl.Server(root) as server:
+        assert get(server, "/host/news/") == (200, "text/html; charset=utf-8", b"<p>list</p>")
+        assert get(server, "/host/news/index.html")[2] == b"<p>list</p>"
+        assert get(server, "/host/a%20b.html?x=1")[2] == "<p>été</p>".encode()
+        assert get(server, "/host/robots.txt")[1] == "text/plain; charset=utf-8"
+        for missing in ("/host/news", "/host/link.txt", "/host/../../secret.txt", "/nope.html"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                get(server, missing)
+            assert error.value.code == 404
+        assert server.count() == 8
 
 
 def test_crawl_benchmark_runs_every_side(capsys):
