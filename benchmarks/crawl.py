@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -468,9 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         start_url = synthetic.BASE + synthetic.list_path(1)
         expected = args.articles + -(-args.articles // synthetic.PER_LIST)
         best: dict[str, Run] = {}
+        rounds: list[dict[str, float]] = []  # pages/s of each side, round by round
         with Server(mirror, args.server) as server:
             # Alternating the sides spreads the machine's load bursts over both.
             for _ in range(args.repeat):
+                rounds.append({})
                 for which in (*BARE_RUNS, "govnews"):
                     if args.only and which != args.only:
                         continue
@@ -484,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                     run = measure(which, cmd, server, expected, rss_from, spy)
                     if which == "govnews":
                         run.stored = stored_articles(db)
+                    rounds[-1][which] = run.rate
                     if which not in best or run.rate > best[which].rate:
                         best[which] = run
         runs = list(best.values())
@@ -496,6 +500,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"govnews = {govnews.rate / best['bare'].rate:.2f} x bare pages/s (target >= "
               f"{TARGET_RATIO}); RSS growth {govnews.growth_mb:.1f} MB (target <= "
               f"{TARGET_GROWTH_MB})")  # fmt: skip
+        if args.repeat > 1:
+            # The machine's speed changes within a minute: each round's own ratio, and their
+            # median, say how much of the best-of figure is the moment each side was run at.
+            ratios = [r["govnews"] / r["bare"] for r in rounds if r.get("bare")]
+            print("govnews / bare round by round: "
+                  + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+                  + f" (median {statistics.median(ratios):.2f})")  # fmt: skip
     if "govnews" in best and "bare-scrapy" in best:
         print(
             f"govnews = {best['govnews'].rate / best['bare-scrapy'].rate:.2f} x bare-scrapy "

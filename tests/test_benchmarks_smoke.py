@@ -79,8 +79,10 @@ def test_the_mirror_server_serves_each_file_once_built_and_nothing_else(tmp_path
 
 
 def test_crawl_benchmark_runs_every_side(capsys):
-    assert crawl.main(["--articles", "20"]) == 0
-    rows = table_rows(capsys.readouterr().out)
+    assert crawl.main(["--articles", "20", "--repeat", "2"]) == 0
+    output = capsys.readouterr().out
+    assert re.search(r"round by round: \d+\.\d\d, \d+\.\d\d \(median \d+\.\d\d\)", output)
+    rows = table_rows(output)
     assert rows["bare"][0] == rows["bare-scrapy"][0] == rows["govnews"][0]  # same pages fetched
     assert rows["govnews"][-1] == "20"  # every article stored
 
