@@ -70,6 +70,11 @@ _TYPES = {".html": b"text/html; charset=utf-8", ".txt": b"text/plain; charset=ut
 # ~0.25 ms per page, against ~0.09 ms for sending a prepared response (Finding 17).
 
 
+def _response(status: bytes, ctype: bytes, body: bytes) -> bytes:
+    return (b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype
+            + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)  # fmt: skip
+
+
 def _load_responses(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` (resolved) as a whole HTTP response, by its URL path (a
     folder's ``index.html`` also as the folder's path); any other path gets a 404."""
@@ -77,20 +82,15 @@ def _load_responses(root: Path) -> dict[str, bytes]:
     for path in root.rglob("*"):
         if not path.is_file() or not path.resolve().is_relative_to(root):
             continue  # a link out of the mirror is not served
-        body = path.read_bytes()
         ctype = _TYPES.get(path.suffix, b"application/octet-stream")
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
         url_path = "/" + path.relative_to(root).as_posix()
-        responses[url_path] = response = head + str(len(body)).encode() + b"\r\n\r\n" + body
+        responses[url_path] = response = _response(b"200 OK", ctype, path.read_bytes())
         if path.name == "index.html":
             responses[url_path.removesuffix("index.html")] = response
     return responses
 
 
-_NOT_FOUND = (
-    b"HTTP/1.1 404 Not Found\r\nContent-Type: " + _TYPES[".txt"]
-    + b"\r\nContent-Length: 9\r\n\r\nnot found"
-)  # fmt: skip
+_NOT_FOUND = _response(b"404 Not Found", _TYPES[".txt"], b"not found")
 
 
 async def _serve_connection(
