@@ -42,7 +42,8 @@ class LevelLogFormatter(LogFormatter):
     every other line is Scrapy's."""
 
     def __init__(self, level: int = logging.DEBUG) -> None:
-        self.level = level
+        #: Decided once, from the lowest level a handler writes: the two lines are built only then.
+        self.writes_debug = level <= logging.DEBUG
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LevelLogFormatter:
@@ -51,13 +52,13 @@ class LevelLogFormatter(LogFormatter):
     def crawled(
         self, request: Request, response: Response, spider: Spider
     ) -> LogFormatterResult | None:
-        if self.level > logging.DEBUG:
+        if not self.writes_debug:
             return None
         return super().crawled(request, response, spider)
 
     def scraped(
         self, item: Any, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult | None:
-        if self.level > logging.DEBUG:
+        if not self.writes_debug:
             return None
         return super().scraped(item, response, spider)
